@@ -1,0 +1,151 @@
+/**
+ * How a log turns its events into record payloads and back.
+ *
+ * The log is generic over its event type: record framing, CRCs, LSNs and
+ * replay never look inside a payload. A codec writes one event at a time;
+ * this module adds the payload framing every codec shares (a 4-byte magic,
+ * then one event for a `Mutation` record, or a u64 count and the events for
+ * a `MutationBatch`), so a log written with one codec is refused, not
+ * misread, by another. The LoraDB codec (`LoraCodec.codec`) is the default;
+ * {@link fromSchema} lets an application log its own events.
+ *
+ * @since 0.1.0
+ */
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { DecodeFailure, EncodeFailure, Reader, type Writer } from "./Bytes.js"
+
+/**
+ * @since 0.1.0
+ */
+export interface EventCodec<E> {
+  /** Four bytes that open every payload written with this codec. */
+  readonly magic: Uint8Array
+  /** Appends one event; throws `EncodeFailure` for a value it cannot carry. */
+  readonly write: (writer: Writer, event: E) => void
+  /** Reads one event; throws `DecodeFailure` for bytes it cannot accept. */
+  readonly read: (reader: Reader) => E
+}
+
+/**
+ * Builds a codec. `magic` must be exactly four bytes (a 4-character ASCII
+ * string, or bytes).
+ *
+ * @since 0.1.0
+ */
+export const make = <E>(options: {
+  readonly magic: string | Uint8Array
+  readonly write: (writer: Writer, event: E) => void
+  readonly read: (reader: Reader) => E
+}): EventCodec<E> => {
+  const magic = typeof options.magic === "string"
+    ? Uint8Array.from(options.magic, (c) => c.charCodeAt(0))
+    : options.magic
+  if (magic.length !== 4) throw new TypeError(`an event codec's magic must be 4 bytes, got ${magic.length}`)
+  return { magic, write: options.write, read: options.read }
+}
+
+/**
+ * A codec for any Schema whose encoded form is JSON: each event is stored as
+ * its encoded JSON text. Payloads start with `LWS\0` unless another magic is
+ * given, so the LoraDB codec refuses them.
+ *
+ * @since 0.1.0
+ */
+export const fromSchema = <A, I>(
+  schema: Schema.Schema<A, I>,
+  options?: { readonly magic?: string | Uint8Array }
+): EventCodec<A> => {
+  const encode = Schema.encodeEither(schema)
+  const decode = Schema.decodeUnknownEither(schema)
+  return make<A>({
+    magic: options?.magic ?? "LWS\0",
+    write: (writer, event) => {
+      const encoded = encode(event)
+      if (encoded._tag === "Left") {
+        throw new EncodeFailure(ParseResult.TreeFormatter.formatErrorSync(encoded.left))
+      }
+      writer.string(JSON.stringify(encoded.right))
+    },
+    read: (reader) => {
+      let json: unknown
+      try {
+        json = JSON.parse(reader.string())
+      } catch (e) {
+        if (e instanceof DecodeFailure) throw e
+        throw new DecodeFailure(`event is not valid JSON: ${(e as Error).message}`)
+      }
+      const decoded = decode(json)
+      if (decoded._tag === "Left") {
+        throw new DecodeFailure(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+      }
+      return decoded.right
+    }
+  })
+}
+
+const writeMagic = (codec: EventCodec<unknown>, writer: Writer): void => writer.raw(codec.magic)
+
+/**
+ * Appends the payload of a `Mutation` record (one event).
+ *
+ * @since 0.1.0
+ */
+export const encodeEvent = <E>(codec: EventCodec<E>, writer: Writer, event: E): void => {
+  writeMagic(codec as EventCodec<unknown>, writer)
+  codec.write(writer, event)
+}
+
+/**
+ * Appends the payload of a `MutationBatch` record.
+ *
+ * @since 0.1.0
+ */
+export const encodeBatch = <E>(codec: EventCodec<E>, writer: Writer, events: ReadonlyArray<E>): void => {
+  writeMagic(codec as EventCodec<unknown>, writer)
+  writer.len(events.length)
+  for (let i = 0; i < events.length; i++) codec.write(writer, events[i]!)
+}
+
+const openPayload = (codec: EventCodec<unknown>, payload: Uint8Array): Reader => {
+  const magic = codec.magic
+  if (
+    payload.length < 4 || payload[0] !== magic[0] || payload[1] !== magic[1] || payload[2] !== magic[2] ||
+    payload[3] !== magic[3]
+  ) {
+    throw new DecodeFailure("WAL mutation payload has bad magic")
+  }
+  return new Reader(payload, 4)
+}
+
+const finish = (reader: Reader): void => {
+  if (reader.remaining !== 0) {
+    throw new DecodeFailure(`trailing bytes in WAL mutation payload: ${reader.remaining}`)
+  }
+}
+
+/**
+ * Reads the payload of a `Mutation` record; throws `DecodeFailure`.
+ *
+ * @since 0.1.0
+ */
+export const decodeEvent = <E>(codec: EventCodec<E>, payload: Uint8Array): E => {
+  const reader = openPayload(codec as EventCodec<unknown>, payload)
+  const event = codec.read(reader)
+  finish(reader)
+  return event
+}
+
+/**
+ * Reads the payload of a `MutationBatch` record; throws `DecodeFailure`.
+ *
+ * @since 0.1.0
+ */
+export const decodeBatch = <E>(codec: EventCodec<E>, payload: Uint8Array): Array<E> => {
+  const reader = openPayload(codec as EventCodec<unknown>, payload)
+  const count = reader.count("WAL event")
+  const events: Array<E> = []
+  for (let i = 0; i < count; i++) events.push(codec.read(reader))
+  finish(reader)
+  return events
+}

@@ -1,0 +1,477 @@
+/**
+ * The LoraDB mutation-event codec: lora-wal 0.8.3's compact payload format,
+ * written byte for byte as the Rust crate writes it (sorted map keys, exact
+ * float bits, i64 extremes, binary segments kept as written).
+ *
+ * Reading is hardened against hostile bytes: every count is checked against
+ * the bytes left before anything is allocated, and nesting is bounded, so a
+ * corrupt payload is a `Decode` failure, never an allocation spike or a
+ * stack overflow.
+ *
+ * @since 0.1.0
+ */
+import { compareUtf8, DecodeFailure, EncodeFailure, littleEndianHost, type Reader, type Writer } from "./Bytes.js"
+import * as EventCodec from "./EventCodec.js"
+import type { MutationEvent } from "./MutationEvent.js"
+import type { Properties, PropertyValue, VectorValues } from "./PropertyValue.js"
+
+/**
+ * How deeply lists and maps may nest. Writing refuses deeper values so the
+ * log never holds what it cannot read back; lora-wal itself would exhaust
+ * its stack long before a depth that deep is useful.
+ *
+ * @since 0.1.0
+ */
+export const MAX_NESTING = 1024
+
+const EVENT = {
+  CreateNode: 1,
+  CreateRelationship: 2,
+  SetNodeProperty: 3,
+  RemoveNodeProperty: 4,
+  AddNodeLabel: 5,
+  RemoveNodeLabel: 6,
+  SetRelationshipProperty: 7,
+  RemoveRelationshipProperty: 8,
+  DeleteRelationship: 9,
+  DeleteNode: 10,
+  DetachDeleteNode: 11,
+  Clear: 12
+} as const
+
+const VALUE = {
+  Null: 0,
+  Bool: 1,
+  Int: 2,
+  Float: 3,
+  String: 4,
+  List: 5,
+  Map: 6,
+  Date: 7,
+  Time: 8,
+  LocalTime: 9,
+  DateTime: 10,
+  LocalDateTime: 11,
+  Duration: 12,
+  Point: 13,
+  Vector: 14,
+  Binary: 15
+} as const
+
+const VECTOR_TAG = { FLOAT64: 1, FLOAT32: 2, INTEGER64: 3, INTEGER32: 4, INTEGER16: 5, INTEGER8: 6 } as const
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn
+const I64_MIN = -(2n ** 63n)
+const I64_MAX = 2n ** 63n - 1n
+
+const u64 = (w: Writer, value: bigint, what: string): void => {
+  if (value < 0n || value > U64_MAX) throw new EncodeFailure(`${what} ${value} is outside the u64 range`)
+  w.u64(value)
+}
+
+const i64 = (w: Writer, value: bigint, what: string): void => {
+  if (value < I64_MIN || value > I64_MAX) throw new EncodeFailure(`${what} ${value} is outside the i64 range`)
+  w.i64(value)
+}
+
+const intIn = (value: number, min: number, max: number, what: string): number => {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new EncodeFailure(`${what} ${value} is not an integer in ${min}..=${max}`)
+  }
+  return value
+}
+const u32 = (w: Writer, value: number, what: string) => w.u32(intIn(value, 0, 0xffff_ffff, what))
+const i32 = (w: Writer, value: number, what: string) => w.i32(intIn(value, -0x8000_0000, 0x7fff_ffff, what))
+
+const sortedEntries = (map: Properties): Array<readonly [string, PropertyValue]> => {
+  const entries = Array.from(map)
+  if (entries.length > 1) entries.sort((a, b) => compareUtf8(a[0], b[0]))
+  return entries
+}
+
+const writeEntries = (w: Writer, map: Properties, depth: number): void => {
+  const entries = sortedEntries(map)
+  w.len(entries.length)
+  for (const [key, value] of entries) {
+    w.string(key)
+    writeValue(w, value, depth)
+  }
+}
+
+const writeVector = (w: Writer, values: VectorValues): void => {
+  w.len(values.length)
+  const tag = values instanceof Float64Array
+    ? VECTOR_TAG.FLOAT64
+    : values instanceof Float32Array
+    ? VECTOR_TAG.FLOAT32
+    : values instanceof BigInt64Array
+    ? VECTOR_TAG.INTEGER64
+    : values instanceof Int32Array
+    ? VECTOR_TAG.INTEGER32
+    : values instanceof Int16Array
+    ? VECTOR_TAG.INTEGER16
+    : values instanceof Int8Array
+    ? VECTOR_TAG.INTEGER8
+    : undefined
+  if (tag === undefined) throw new EncodeFailure("vector values must be a Float64/Float32/BigInt64/Int32/Int16/Int8 array")
+  w.u8(tag)
+  w.len(values.length)
+  if (littleEndianHost) {
+    w.raw(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
+    return
+  }
+  for (let i = 0; i < values.length; i++) {
+    switch (tag) {
+      case VECTOR_TAG.FLOAT64:
+        w.f64(values[i] as number)
+        break
+      case VECTOR_TAG.FLOAT32:
+        w.f32(values[i] as number)
+        break
+      case VECTOR_TAG.INTEGER64:
+        w.i64(values[i] as bigint)
+        break
+      case VECTOR_TAG.INTEGER32:
+        w.i32(values[i] as number)
+        break
+      case VECTOR_TAG.INTEGER16:
+        w.i16(values[i] as number)
+        break
+      default:
+        w.i8(values[i] as number)
+    }
+  }
+}
+
+const writeLocalTime = (
+  w: Writer,
+  v: { readonly hour: number; readonly minute: number; readonly second: number; readonly nanosecond: number }
+): void => {
+  u32(w, v.hour, "hour")
+  u32(w, v.minute, "minute")
+  u32(w, v.second, "second")
+  u32(w, v.nanosecond, "nanosecond")
+}
+
+const writeDate = (w: Writer, v: { readonly year: number; readonly month: number; readonly day: number }): void => {
+  i32(w, v.year, "year")
+  u32(w, v.month, "month")
+  u32(w, v.day, "day")
+}
+
+const writeValue = (w: Writer, value: PropertyValue, depth: number): void => {
+  const tag = VALUE[value._tag]
+  if (typeof tag !== "number") throw new EncodeFailure(`unknown property value type ${String(value._tag)}`)
+  w.u8(tag)
+  switch (value._tag) {
+    case "Null":
+      return
+    case "Bool":
+      return w.u8(value.value ? 1 : 0)
+    case "Int":
+      return i64(w, value.value, "Int value")
+    case "Float":
+      return w.f64(value.value)
+    case "String":
+      return w.string(value.value)
+    case "List": {
+      if (depth >= MAX_NESTING) throw new EncodeFailure(`value nesting deeper than ${MAX_NESTING} levels`)
+      w.len(value.items.length)
+      for (const item of value.items) writeValue(w, item, depth + 1)
+      return
+    }
+    case "Map":
+      if (depth >= MAX_NESTING) throw new EncodeFailure(`value nesting deeper than ${MAX_NESTING} levels`)
+      return writeEntries(w, value.entries, depth + 1)
+    case "Date":
+      return writeDate(w, value)
+    case "Time":
+      writeLocalTime(w, value)
+      return i32(w, value.offsetSeconds, "offset_seconds")
+    case "LocalTime":
+      return writeLocalTime(w, value)
+    case "DateTime":
+      writeDate(w, value)
+      writeLocalTime(w, value)
+      return i32(w, value.offsetSeconds, "offset_seconds")
+    case "LocalDateTime":
+      writeDate(w, value)
+      return writeLocalTime(w, value)
+    case "Duration":
+      i64(w, value.months, "months")
+      i64(w, value.days, "days")
+      i64(w, value.seconds, "seconds")
+      return i64(w, value.nanoseconds, "nanoseconds")
+    case "Point":
+      w.f64(value.x)
+      w.f64(value.y)
+      if (value.z === undefined) {
+        w.u8(0)
+      } else {
+        w.u8(1)
+        w.f64(value.z)
+      }
+      return u32(w, value.srid, "srid")
+    case "Vector":
+      return writeVector(w, value.values)
+    case "Binary":
+      w.len(value.segments.length)
+      for (const segment of value.segments) w.lenBytes(segment)
+      return
+  }
+}
+
+const writeEvent = (w: Writer, event: MutationEvent): void => {
+  const tag = EVENT[event._tag]
+  if (typeof tag !== "number") throw new EncodeFailure(`unknown mutation event type ${String(event._tag)}`)
+  w.u8(tag)
+  switch (event._tag) {
+    case "CreateNode":
+      u64(w, event.id, "node id")
+      w.len(event.labels.length)
+      for (const label of event.labels) w.string(label)
+      return writeEntries(w, event.properties, 0)
+    case "CreateRelationship":
+      u64(w, event.id, "relationship id")
+      u64(w, event.src, "source node id")
+      u64(w, event.dst, "target node id")
+      w.string(event.relType)
+      return writeEntries(w, event.properties, 0)
+    case "SetNodeProperty":
+      u64(w, event.nodeId, "node id")
+      w.string(event.key)
+      return writeValue(w, event.value, 0)
+    case "RemoveNodeProperty":
+      u64(w, event.nodeId, "node id")
+      return w.string(event.key)
+    case "AddNodeLabel":
+    case "RemoveNodeLabel":
+      u64(w, event.nodeId, "node id")
+      return w.string(event.label)
+    case "SetRelationshipProperty":
+      u64(w, event.relId, "relationship id")
+      w.string(event.key)
+      return writeValue(w, event.value, 0)
+    case "RemoveRelationshipProperty":
+      u64(w, event.relId, "relationship id")
+      return w.string(event.key)
+    case "DeleteRelationship":
+      return u64(w, event.relId, "relationship id")
+    case "DeleteNode":
+    case "DetachDeleteNode":
+      return u64(w, event.nodeId, "node id")
+    case "Clear":
+      return
+  }
+}
+
+const readEntries = (r: Reader, label: string, depth: number): Map<string, PropertyValue> => {
+  const count = r.count(label)
+  const map = new Map<string, PropertyValue>()
+  for (let i = 0; i < count; i++) {
+    const key = r.string()
+    map.set(key, readValue(r, depth))
+  }
+  return map
+}
+
+const ELEMENT_SIZE = [0, 8, 4, 8, 4, 2, 1] as const
+const ELEMENT_LABEL = [
+  "",
+  "float64 vector value",
+  "float32 vector value",
+  "int64 vector value",
+  "int32 vector value",
+  "int16 vector value",
+  "int8 vector value"
+] as const
+
+const readVectorElements = (r: Reader, tag: number, count: number): VectorValues => {
+  const size = ELEMENT_SIZE[tag]!
+  const bytes = r.take(count * size)
+  if (littleEndianHost) {
+    const copy = bytes.slice().buffer
+    switch (tag) {
+      case VECTOR_TAG.FLOAT64:
+        return new Float64Array(copy)
+      case VECTOR_TAG.FLOAT32:
+        return new Float32Array(copy)
+      case VECTOR_TAG.INTEGER64:
+        return new BigInt64Array(copy)
+      case VECTOR_TAG.INTEGER32:
+        return new Int32Array(copy)
+      case VECTOR_TAG.INTEGER16:
+        return new Int16Array(copy)
+      default:
+        return new Int8Array(copy)
+    }
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  switch (tag) {
+    case VECTOR_TAG.FLOAT64:
+      return Float64Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true))
+    case VECTOR_TAG.FLOAT32:
+      return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true))
+    case VECTOR_TAG.INTEGER64:
+      return BigInt64Array.from({ length: count }, (_, i) => view.getBigInt64(i * 8, true))
+    case VECTOR_TAG.INTEGER32:
+      return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true))
+    case VECTOR_TAG.INTEGER16:
+      return Int16Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true))
+    default:
+      return Int8Array.from({ length: count }, (_, i) => view.getInt8(i))
+  }
+}
+
+const readVector = (r: Reader): PropertyValue => {
+  const dimensionAt = r.offset
+  r.u64()
+  const tag = r.u8()
+  if (tag < 1 || tag > 6) throw new DecodeFailure(`unknown vector value tag ${tag}`)
+  const count = r.count(ELEMENT_LABEL[tag]!)
+  const values = readVectorElements(r, tag, count)
+  const dimension = r.view.getBigUint64(dimensionAt, true)
+  if (dimension !== BigInt(count)) {
+    throw new DecodeFailure(`vector dimension mismatch: declared ${dimension}, got ${count}`)
+  }
+  return { _tag: "Vector", values }
+}
+
+const readValue = (r: Reader, depth: number): PropertyValue => {
+  const tag = r.u8()
+  switch (tag) {
+    case VALUE.Null:
+      return { _tag: "Null" }
+    case VALUE.Bool:
+      return { _tag: "Bool", value: r.u8() !== 0 }
+    case VALUE.Int:
+      return { _tag: "Int", value: r.i64() }
+    case VALUE.Float:
+      return { _tag: "Float", value: r.f64() }
+    case VALUE.String:
+      return { _tag: "String", value: r.string() }
+    case VALUE.List: {
+      if (depth >= MAX_NESTING) throw new DecodeFailure(`value nesting deeper than ${MAX_NESTING} levels`)
+      const count = r.count("property list value")
+      const items: Array<PropertyValue> = []
+      for (let i = 0; i < count; i++) items.push(readValue(r, depth + 1))
+      return { _tag: "List", items }
+    }
+    case VALUE.Map:
+      if (depth >= MAX_NESTING) throw new DecodeFailure(`value nesting deeper than ${MAX_NESTING} levels`)
+      return { _tag: "Map", entries: readEntries(r, "property map entry", depth + 1) }
+    case VALUE.Date:
+      return { _tag: "Date", year: r.i32(), month: r.u32(), day: r.u32() }
+    case VALUE.Time:
+      return {
+        _tag: "Time",
+        hour: r.u32(),
+        minute: r.u32(),
+        second: r.u32(),
+        nanosecond: r.u32(),
+        offsetSeconds: r.i32()
+      }
+    case VALUE.LocalTime:
+      return { _tag: "LocalTime", hour: r.u32(), minute: r.u32(), second: r.u32(), nanosecond: r.u32() }
+    case VALUE.DateTime:
+      return {
+        _tag: "DateTime",
+        year: r.i32(),
+        month: r.u32(),
+        day: r.u32(),
+        hour: r.u32(),
+        minute: r.u32(),
+        second: r.u32(),
+        nanosecond: r.u32(),
+        offsetSeconds: r.i32()
+      }
+    case VALUE.LocalDateTime:
+      return {
+        _tag: "LocalDateTime",
+        year: r.i32(),
+        month: r.u32(),
+        day: r.u32(),
+        hour: r.u32(),
+        minute: r.u32(),
+        second: r.u32(),
+        nanosecond: r.u32()
+      }
+    case VALUE.Duration:
+      return { _tag: "Duration", months: r.i64(), days: r.i64(), seconds: r.i64(), nanoseconds: r.i64() }
+    case VALUE.Point: {
+      const x = r.f64()
+      const y = r.f64()
+      const presence = r.u8()
+      if (presence > 1) throw new DecodeFailure(`invalid point z-presence tag ${presence}`)
+      const z = presence === 1 ? r.f64() : undefined
+      return { _tag: "Point", x, y, z, srid: r.u32() }
+    }
+    case VALUE.Vector:
+      return readVector(r)
+    case VALUE.Binary: {
+      const count = r.count("binary segment")
+      const segments: Array<Uint8Array> = []
+      for (let i = 0; i < count; i++) segments.push(r.lenBytes())
+      return { _tag: "Binary", segments }
+    }
+    default:
+      throw new DecodeFailure(`unknown WAL property value tag ${tag}`)
+  }
+}
+
+const readStrings = (r: Reader): Array<string> => {
+  const count = r.count("string")
+  const out: Array<string> = []
+  for (let i = 0; i < count; i++) out.push(r.string())
+  return out
+}
+
+const readEvent = (r: Reader): MutationEvent => {
+  const tag = r.u8()
+  switch (tag) {
+    case EVENT.CreateNode:
+      return { _tag: "CreateNode", id: r.u64(), labels: readStrings(r), properties: readEntries(r, "property", 0) }
+    case EVENT.CreateRelationship:
+      return {
+        _tag: "CreateRelationship",
+        id: r.u64(),
+        src: r.u64(),
+        dst: r.u64(),
+        relType: r.string(),
+        properties: readEntries(r, "property", 0)
+      }
+    case EVENT.SetNodeProperty:
+      return { _tag: "SetNodeProperty", nodeId: r.u64(), key: r.string(), value: readValue(r, 0) }
+    case EVENT.RemoveNodeProperty:
+      return { _tag: "RemoveNodeProperty", nodeId: r.u64(), key: r.string() }
+    case EVENT.AddNodeLabel:
+      return { _tag: "AddNodeLabel", nodeId: r.u64(), label: r.string() }
+    case EVENT.RemoveNodeLabel:
+      return { _tag: "RemoveNodeLabel", nodeId: r.u64(), label: r.string() }
+    case EVENT.SetRelationshipProperty:
+      return { _tag: "SetRelationshipProperty", relId: r.u64(), key: r.string(), value: readValue(r, 0) }
+    case EVENT.RemoveRelationshipProperty:
+      return { _tag: "RemoveRelationshipProperty", relId: r.u64(), key: r.string() }
+    case EVENT.DeleteRelationship:
+      return { _tag: "DeleteRelationship", relId: r.u64() }
+    case EVENT.DeleteNode:
+      return { _tag: "DeleteNode", nodeId: r.u64() }
+    case EVENT.DetachDeleteNode:
+      return { _tag: "DetachDeleteNode", nodeId: r.u64() }
+    case EVENT.Clear:
+      return { _tag: "Clear" }
+    default:
+      throw new DecodeFailure(`unknown WAL mutation tag ${tag}`)
+  }
+}
+
+/**
+ * The LoraDB codec (payload magic `LW1\0`), the log's default.
+ *
+ * @since 0.1.0
+ */
+export const codec: EventCodec.EventCodec<MutationEvent> = EventCodec.make({
+  magic: "LW1\0",
+  write: writeEvent,
+  read: readEvent
+})

@@ -1,0 +1,185 @@
+/**
+ * The typed failures of the log, one class per lora-wal error variant.
+ *
+ * Each `message` reproduces lora-wal 0.8.3's `Display` text exactly, so logs,
+ * alerts and fixtures written against the Rust crate keep matching.
+ *
+ * @since 0.1.0
+ */
+import type { PlatformError } from "@effect/platform/Error"
+import * as Schema from "effect/Schema"
+
+const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`
+
+/**
+ * An operating-system failure. `reason` is the platform's classification
+ * (`NotFound`, `PermissionDenied`, `UnexpectedEof`, ...), which is what callers
+ * should branch on; the description is the OS text.
+ *
+ * @since 0.1.0
+ */
+export class Io extends Schema.TaggedError<Io>("@lora-wal/core/WalError/Io")("Io", {
+  reason: Schema.String,
+  description: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  get message(): string {
+    return `WAL I/O error: ${this.description}`
+  }
+
+  /** Wraps a platform error, keeping its reason and the original as the cause. */
+  static fromPlatform(error: PlatformError): Io {
+    return new Io({
+      reason: error._tag === "SystemError" ? error.reason : "Unknown",
+      description: error.message,
+      cause: error
+    })
+  }
+}
+
+/**
+ * A value could not be written: an empty batch, a record over 4 GiB, a value
+ * the format cannot carry.
+ *
+ * @since 0.1.0
+ */
+export class Encode extends Schema.TaggedError<Encode>("@lora-wal/core/WalError/Encode")("Encode", {
+  reason: Schema.String
+}) {
+  get message(): string {
+    return `WAL record could not be encoded: ${this.reason}`
+  }
+}
+
+/**
+ * A record passed its CRC but its contents do not follow the format.
+ *
+ * @since 0.1.0
+ */
+export class Decode extends Schema.TaggedError<Decode>("@lora-wal/core/WalError/Decode")("Decode", {
+  reason: Schema.String
+}) {
+  get message(): string {
+    return `WAL record could not be decoded: ${this.reason}`
+  }
+}
+
+/**
+ * The bytes of a record do not match the CRC stored with it.
+ *
+ * @since 0.1.0
+ */
+export class CrcMismatch extends Schema.TaggedError<CrcMismatch>("@lora-wal/core/WalError/CrcMismatch")(
+  "CrcMismatch",
+  { lsn: Schema.BigIntFromSelf, expected: Schema.Number, actual: Schema.Number }
+) {
+  get message(): string {
+    return `WAL record CRC mismatch at lsn ${this.lsn}: expected ${hex32(this.expected)}, got ${hex32(this.actual)}`
+  }
+}
+
+/**
+ * The file ends inside a record. `actual` is 0 whenever the length prefix was
+ * complete, as lora-wal reports it.
+ *
+ * @since 0.1.0
+ */
+export class Truncated extends Schema.TaggedError<Truncated>("@lora-wal/core/WalError/Truncated")("Truncated", {
+  expected: Schema.Number,
+  actual: Schema.Number
+}) {
+  get message(): string {
+    return `WAL record truncated: expected ${this.expected} bytes, got ${this.actual}`
+  }
+}
+
+/**
+ * A record kind byte outside 1..=6.
+ *
+ * @since 0.1.0
+ */
+export class UnknownKind extends Schema.TaggedError<UnknownKind>("@lora-wal/core/WalError/UnknownKind")(
+  "UnknownKind",
+  { kind: Schema.Number }
+) {
+  get message(): string {
+    return `unknown WAL record kind: ${this.kind}`
+  }
+}
+
+/**
+ * A segment header that cannot be trusted (bad magic, bad CRC, unknown
+ * version), or a segment that cannot be appended to.
+ *
+ * @since 0.1.0
+ */
+export class BadSegmentHeader extends Schema.TaggedError<BadSegmentHeader>(
+  "@lora-wal/core/WalError/BadSegmentHeader"
+)("BadSegmentHeader", { reason: Schema.String }) {
+  get message(): string {
+    return `WAL segment header is malformed: ${this.reason}`
+  }
+}
+
+/**
+ * Records that decode individually but break the log's structure (LSN order,
+ * transaction brackets, checkpoints, missing segments).
+ *
+ * @since 0.1.0
+ */
+export class Malformed extends Schema.TaggedError<Malformed>("@lora-wal/core/WalError/Malformed")("Malformed", {
+  reason: Schema.String
+}) {
+  get message(): string {
+    return `WAL structure is malformed: ${this.reason}`
+  }
+}
+
+/**
+ * Another live handle, in this process or another, holds the directory lock.
+ *
+ * @since 0.1.0
+ */
+export class AlreadyOpen extends Schema.TaggedError<AlreadyOpen>("@lora-wal/core/WalError/AlreadyOpen")(
+  "AlreadyOpen",
+  { dir: Schema.String }
+) {
+  get message(): string {
+    return `WAL directory is already open by another live handle: ${this.dir}`
+  }
+}
+
+/**
+ * A write or fsync failed earlier; nothing further may claim durability.
+ *
+ * @since 0.1.0
+ */
+export class Poisoned extends Schema.TaggedError<Poisoned>("@lora-wal/core/WalError/Poisoned")("Poisoned", {}) {
+  get message(): string {
+    return "WAL is poisoned: a previous append failed and the log is no longer durable"
+  }
+}
+
+/**
+ * Any failure of the log.
+ *
+ * @since 0.1.0
+ */
+export type WalError =
+  | Io
+  | Encode
+  | Decode
+  | CrcMismatch
+  | Truncated
+  | UnknownKind
+  | BadSegmentHeader
+  | Malformed
+  | AlreadyOpen
+  | Poisoned
+
+/**
+ * The failures that can stop a record from decoding: what a torn tail reports.
+ *
+ * @since 0.1.0
+ */
+export type RecordError = Decode | CrcMismatch | Truncated | UnknownKind

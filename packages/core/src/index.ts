@@ -1,0 +1,52 @@
+/**
+ * @since 0.1.0
+ */
+export * as Bytes from "./Bytes.js"
+/**
+ * @since 0.1.0
+ */
+export * as EventCodec from "./EventCodec.js"
+/**
+ * @since 0.1.0
+ */
+export * as Inspect from "./Inspect.js"
+/**
+ * @since 0.1.0
+ */
+export * as LoraCodec from "./LoraCodec.js"
+/**
+ * @since 0.1.0
+ */
+export * as LoraJson from "./LoraJson.js"
+/**
+ * @since 0.1.0
+ */
+export * as Lsn from "./Lsn.js"
+/**
+ * @since 0.1.0
+ */
+export * as MutationEvent from "./MutationEvent.js"
+/**
+ * @since 0.1.0
+ */
+export * as PropertyValue from "./PropertyValue.js"
+/**
+ * @since 0.1.0
+ */
+export * as Record from "./Record.js"
+/**
+ * @since 0.1.0
+ */
+export * as Replay from "./Replay.js"
+/**
+ * @since 0.1.0
+ */
+export * as ReportJson from "./ReportJson.js"
+/**
+ * @since 0.1.0
+ */
+export * as Segment from "./Segment.js"
+/**
+ * @since 0.1.0
+ */
+export * as WalError from "./WalError.js"

@@ -1,0 +1,60 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The golden scenarios written by lora-wal 0.8.3, read in place (never modified). */
+export const fixturesRoot = path.resolve(
+  fileURLToPath(new URL("../../../", import.meta.url)),
+  "../shared/fixtures/lora-wal-0.8.3"
+)
+
+export interface ErrorJson {
+  readonly variant: string
+  readonly display: string
+}
+
+export interface ReplayJson {
+  readonly ok: boolean
+  readonly error?: ErrorJson
+  readonly event_count?: number
+  readonly max_lsn?: string
+  readonly torn_tail?: {
+    readonly segment_file: string
+    readonly segment_path: string
+    readonly last_good_offset: string
+    readonly error: ErrorJson
+  } | null
+  readonly checkpoint_lsn_observed?: string | null
+  readonly committed_events?: ReadonlyArray<unknown>
+}
+
+export interface Scenario {
+  readonly name: string
+  readonly dir: string
+  readonly walDir: string
+  readonly expected: {
+    readonly files: ReadonlyArray<Record<string, unknown>>
+    readonly replay_dir: ReadonlyArray<{ readonly fence: string; readonly result: ReplayJson }>
+  }
+  readonly ops: { readonly ops: ReadonlyArray<Record<string, any>> }
+}
+
+export const scenarios: ReadonlyArray<Scenario> = fs
+  .readdirSync(fixturesRoot)
+  .filter((name) => fs.existsSync(path.join(fixturesRoot, name, "wal")))
+  .sort()
+  .map((name) => {
+    const dir = path.join(fixturesRoot, name)
+    const read = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"))
+    return { name, dir, walDir: path.join(dir, "wal"), expected: read("expected.json"), ops: read("ops.json") }
+  })
+
+/** Every event committed through `commit_tx` in a scenario's ops, in order. */
+export const committedThroughOps = (scenario: Scenario): Array<unknown> =>
+  scenario.ops.ops.filter((op) => op.op === "commit_tx").flatMap((op) => op.events as Array<unknown>)
+
+/**
+ * Where this library deliberately differs from lora-wal 0.8.3 in read-only
+ * replay (fixtures README, "Where this library deliberately differs").
+ */
+export const corruptionScenarios = new Set(["crc-corrupt-active-middle", "crc-corrupt-sealed"])

@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config"
+import { shared } from "./vitest.shared.js"
+
+// The project list lives here (test.projects) rather than in vitest.workspace.ts:
+// Vitest 3.2 deprecates the workspace file and prints a warning on every run.
+export default defineConfig({
+  ...shared,
+  test: {
+    projects: ["packages/core", "packages/testkit", "packages/platform-node"].map((root) => ({
+      ...shared,
+      test: {
+        name: root.split("/")[1]!,
+        root,
+        include: ["test/**/*.test.ts"],
+        testTimeout: 120_000,
+        hookTimeout: 120_000
+      }
+    }))
+  }
+})
