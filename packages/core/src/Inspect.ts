@@ -126,16 +126,29 @@ export const header = (bytes: Uint8Array): HeaderInfo => {
  *
  * @since 0.1.0
  */
-export const inspectDir = (dir: string): Effect.Effect<Array<FileInfo>, Io, FileSystem.FileSystem> =>
+export const inspectDir = (
+  dir: string,
+  options?: {
+    /** Called after each file, for progress reporting on large logs. */
+    readonly onProgress?: ((progress: { readonly bytesRead: number; readonly totalBytes: number }) => Effect.Effect<void>) | undefined
+  }
+): Effect.Effect<Array<FileInfo>, Io, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const names = (yield* fs.readDirectory(dir)).sort()
-    const files: Array<FileInfo> = []
+    const entries: Array<{ readonly name: string; readonly path: string; readonly size: number }> = []
     for (const name of names) {
       const path = joinPath(dir, name)
       const info = yield* fs.stat(path)
-      if (info.type !== "File") continue
+      if (info.type === "File") entries.push({ name, path, size: Number(info.size) })
+    }
+    const totalBytes = entries.reduce((n, e) => n + e.size, 0)
+    let bytesRead = 0
+    const files: Array<FileInfo> = []
+    for (const { name, path } of entries) {
       const bytes = yield* fs.readFile(path)
+      bytesRead += bytes.length
+      if (options?.onProgress !== undefined) yield* options.onProgress({ bytesRead, totalBytes })
       const segmentId = Segment.parseFileName(name)
       files.push({
         name,

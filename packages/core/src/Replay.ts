@@ -82,6 +82,8 @@ export interface Options<E> {
   readonly fence?: Lsn | bigint | undefined
   /** Payload codec; the LoraDB codec by default. */
   readonly codec?: EventCodec<E> | undefined
+  /** Bytes per read (default 1 MiB); a record larger than this is read whole. */
+  readonly chunkBytes?: number | undefined
   /** Called after each chunk read, for progress reporting on large logs. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
@@ -102,7 +104,8 @@ const open = <E>(
       listed.interrupted,
       BigInt(options?.fence ?? 0n),
       options?.codec ?? (LoraCodec.codec as unknown as EventCodec<E>),
-      options?.onProgress
+      options?.onProgress,
+      options?.chunkBytes ?? Cursor.DEFAULT_CHUNK_BYTES
     )
   })
 

@@ -31,7 +31,7 @@ export class Io extends Schema.TaggedError<Io>("@lora-wal/core/WalError/Io")("Io
   static fromPlatform(error: PlatformError): Io {
     return new Io({
       reason: error._tag === "SystemError" ? error.reason : "Unknown",
-      description: error.message,
+      description: error._tag === "SystemError" ? error.description ?? error.message : error.message,
       cause: error
     })
   }

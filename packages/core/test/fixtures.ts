@@ -58,3 +58,20 @@ export const committedThroughOps = (scenario: Scenario): Array<unknown> =>
  * replay (fixtures README, "Where this library deliberately differs").
  */
 export const corruptionScenarios = new Set(["crc-corrupt-active-middle", "crc-corrupt-sealed"])
+
+/** The fixture result, without Rust's `debug` strings, with this library's torn-tail classification. */
+export const expectedJson = (scenario: string, result: ReplayJson): ReplayJson => {
+  const { error, torn_tail, ...rest } = result as any
+  if (error) {
+    return { ...rest, error: { variant: error.variant, display: error.display, ...(error.io_kind ? { io_kind: error.io_kind } : {}) } }
+  }
+  return {
+    ...rest,
+    torn_tail: torn_tail && {
+      ...torn_tail,
+      error: { variant: torn_tail.error.variant, display: torn_tail.error.display },
+      classification: corruptionScenarios.has(scenario) ? "corruption" : "torn-tail"
+    }
+  }
+}
+

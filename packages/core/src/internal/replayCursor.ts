@@ -57,7 +57,8 @@ export interface Progress {
   readonly totalBytes: number
 }
 
-const CHUNK = 1 << 20
+/** Default read size: large reads keep replay near disk bandwidth. */
+export const DEFAULT_CHUNK_BYTES = 1 << 20
 const NEED = 0
 const SEGMENT_END = 1
 const STOP = 2
@@ -81,7 +82,7 @@ export class ReplayCursor<E> {
   private file: FileSystem.File | undefined = undefined
   private fileScope: Scope.CloseableScope | undefined = undefined
   private base = 0n
-  private buf = new Uint8Array(CHUNK)
+  private buf: Uint8Array
   private bufLen = 0
   private pos = 0
   private fileBase = 0
@@ -96,8 +97,10 @@ export class ReplayCursor<E> {
     private readonly interrupted: SegmentFile | undefined,
     private readonly fence: bigint,
     private readonly codec: EventCodec<E>,
-    private readonly onProgress: ((progress: Progress) => Effect.Effect<void>) | undefined
+    private readonly onProgress: ((progress: Progress) => Effect.Effect<void>) | undefined,
+    chunkBytes: number
   ) {
+    this.buf = new Uint8Array(Math.max(Segment.HEADER_LEN, chunkBytes))
     this.totalBytes = files.reduce((n, f) => n + f.size, 0)
   }
 

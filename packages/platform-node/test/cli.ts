@@ -1,0 +1,39 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import { run } from "../src/Cli.js"
+
+/** Runs the CLI in-process on `args`, capturing stdout, stderr and the exit code. */
+export const runCli = (...args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const stdout: Array<string> = []
+    const stderr: Array<string> = []
+    const text = (xs: ReadonlyArray<unknown>) => xs.map(String).join(" ")
+    const noop = () => {}
+    const unsafe: Console.UnsafeConsole = {
+      assert: noop, clear: noop, count: noop, countReset: noop, debug: noop, dir: noop, dirxml: noop,
+      error: (...xs) => void stderr.push(text(xs)), group: noop, groupCollapsed: noop, groupEnd: noop,
+      info: noop, log: (...xs) => void stdout.push(text(xs)), table: noop, time: noop, timeEnd: noop,
+      timeLog: noop, trace: noop, warn: (...xs) => void stderr.push(text(xs))
+    }
+    const lift = (f: (...xs: Array<any>) => void) => (...xs: Array<any>) => Effect.sync(() => f(...xs))
+    const console: Console.Console = {
+      [Console.TypeId]: Console.TypeId,
+      unsafe,
+      assert: lift(unsafe.assert), clear: Effect.void, count: lift(noop), countReset: lift(noop), debug: lift(noop),
+      dir: lift(noop), dirxml: lift(noop), error: lift(unsafe.error), group: lift(noop), groupEnd: Effect.void,
+      info: lift(noop), log: lift(unsafe.log), table: lift(noop), time: lift(noop), timeEnd: lift(noop),
+      timeLog: lift(noop), trace: lift(noop), warn: lift(unsafe.warn)
+    }
+    const before = process.exitCode
+    process.exitCode = 0
+    const failed = yield* run(["node", "lora-wal", ...args]).pipe(
+      Effect.withConsole(console),
+      Effect.provide(NodeContext.layer),
+      Effect.as(false),
+      Effect.catchAll(() => Effect.succeed(true))
+    )
+    const exitCode = failed ? 2 : Number(process.exitCode ?? 0)
+    process.exitCode = before
+    return { stdout: stdout.join("\n"), stderr: stderr.join("\n"), exitCode }
+  })

@@ -1,0 +1,8 @@
+/**
+ * @since 0.1.0
+ */
+export * as Arbitraries from "./Arbitraries.js"
+/**
+ * @since 0.1.0
+ */
+export * as MemoryFileSystem from "./MemoryFileSystem.js"
