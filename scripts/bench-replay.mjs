@@ -1,0 +1,114 @@
+// Replay benchmark: generates a ~200 MB LoraDB log (8 MiB segments, commitTx
+// transactions of 10 mixed events), then replays it in fresh child processes:
+// collected (lora-wal's replay_dir) and streaming (Replay.run). Prints MB/s,
+// events/s and peak RSS per form.
+//   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep]
+import { Bytes, LoraCodec, Lsn, PropertyValue as V, Record, Replay, Segment } from "@lora-wal/core"
+import { NodeFileSystem } from "@effect/platform-node"
+import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { parseArgs } from "node:util"
+
+const { values: args } = parseArgs({
+  options: {
+    mb: { type: "string", default: "200" },
+    dir: { type: "string" },
+    keep: { type: "boolean", default: false },
+    child: { type: "string" }
+  }
+})
+
+if (args.child) {
+  // Child mode: replay args.dir one way and report.
+  const start = performance.now()
+  let events = 0
+  const program = args.child === "stream"
+    ? Replay.run(args.dir, { onTransaction: (tx) => Effect.sync(() => void (events += tx.events.length)) })
+    : Effect.map(Replay.replayDir(args.dir), (o) => void (events = o.committedEvents.length))
+  await Effect.runPromise(program.pipe(Effect.provide(NodeFileSystem.layer)))
+  const seconds = (performance.now() - start) / 1000
+  console.log(JSON.stringify({ seconds, events, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
+  process.exit(0)
+}
+
+const targetBytes = Number(args.mb) * 1024 * 1024
+const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-bench-replay-"))
+fs.mkdirSync(dir, { recursive: true })
+const SEGMENT_BYTES = 8 * 1024 * 1024
+
+const event = (i) => {
+  switch (i % 5) {
+    case 0:
+      return {
+        _tag: "CreateNode",
+        id: BigInt(i),
+        labels: ["Person"],
+        properties: V.properties({ name: V.string(`person-${i}`), age: V.int(i % 90), score: V.float(i / 7) })
+      }
+    case 1:
+      return { _tag: "CreateRelationship", id: BigInt(i), src: BigInt(i - 1), dst: BigInt(i - 2), relType: "KNOWS", properties: V.properties({ since: V.int(2000 + (i % 25)) }) }
+    case 2:
+      return { _tag: "SetNodeProperty", nodeId: BigInt(i - 2), key: "email", value: V.string(`p${i}@example.com`) }
+    case 3:
+      return { _tag: "AddNodeLabel", nodeId: BigInt(i - 3), label: "Customer" }
+    default:
+      return { _tag: "RemoveNodeProperty", nodeId: BigInt(i - 4), key: "score" }
+  }
+}
+
+let written = 0
+let totalEvents = 0
+if (fs.readdirSync(dir).some((n) => n.endsWith(".wal"))) {
+  written = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0)
+} else {
+  let lsn = 1n
+  let segment = 1n
+  const writer = new Bytes.Writer(SEGMENT_BYTES + 65536)
+  const flush = () => {
+    fs.writeFileSync(path.join(dir, Segment.fileName(segment)), writer.written)
+    written += writer.length
+  }
+  writer.raw(Segment.encodeHeader({ baseLsn: Lsn.unsafeMake(lsn) }))
+  let i = 0
+  while (written + writer.length < targetBytes) {
+    if (writer.length >= SEGMENT_BYTES) {
+      flush()
+      segment++
+      writer.reset()
+      writer.raw(Segment.encodeHeader({ baseLsn: Lsn.unsafeMake(lsn) }))
+    }
+    const begin = lsn
+    const events = Array.from({ length: 10 }, () => event(i++))
+    for (const record of [
+      { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn++) },
+      { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn++), txBeginLsn: Lsn.unsafeMake(begin), events },
+      { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn++), txBeginLsn: Lsn.unsafeMake(begin) }
+    ]) Record.encode(LoraCodec.codec, writer, record)
+    totalEvents += 10
+  }
+  flush()
+}
+
+const run = (mode) =>
+  JSON.parse(execFileSync(process.execPath, [import.meta.filename, "--child", mode, "--dir", dir], { encoding: "utf8" }))
+
+const mb = written / (1024 * 1024)
+const results = {}
+for (const mode of ["collect", "stream"]) {
+  const r = run(mode)
+  results[mode] = {
+    seconds: Number(r.seconds.toFixed(3)),
+    events: r.events,
+    mbPerSecond: Number((mb / r.seconds).toFixed(1)),
+    eventsPerSecond: Math.round(r.events / r.seconds),
+    peakRssMiB: Number((r.maxRssBytes / (1024 * 1024)).toFixed(1))
+  }
+}
+console.log(JSON.stringify({ logMiB: Number(mb.toFixed(1)), dir, node: process.version, results }, null, 2))
+for (const [mode, r] of Object.entries(results)) {
+  console.log(`${mode.padEnd(8)} ${r.mbPerSecond} MB/s  ${r.eventsPerSecond} events/s  peak RSS ${r.peakRssMiB} MiB  (${r.events} events, ${mb.toFixed(0)} MiB, ${r.seconds}s)`)
+}
+if (!args.keep && !args.dir) fs.rmSync(dir, { recursive: true, force: true })
