@@ -32,16 +32,17 @@ export interface TornTailJson {
 }
 
 /** @since 0.1.0 */
-export type ReplayResultJson =
-  | {
+export type ReplayResultJson = ReplayOkJson | { readonly ok: false; readonly error: ErrorJson }
+
+/** @since 0.1.0 */
+export interface ReplayOkJson {
     readonly ok: true
     readonly event_count: number
     readonly max_lsn: string
     readonly torn_tail: TornTailJson | null
     readonly checkpoint_lsn_observed: string | null
     readonly committed_events: ReadonlyArray<LoraJson.MutationEventJson>
-  }
-  | { readonly ok: false; readonly error: ErrorJson }
+}
 
 const relative = (text: string, dir: string): string => text.split(dir).join("<dir>")
 
@@ -61,7 +62,7 @@ export const error = (e: WalError, dir: string): ErrorJson => ({
  *
  * @since 0.1.0
  */
-export const replayOutcome = (outcome: Replay.Outcome<MutationEvent>, dir: string): ReplayResultJson => ({
+export const replayOutcome = (outcome: Replay.Outcome<MutationEvent>, dir: string): ReplayOkJson => ({
   ok: true,
   event_count: outcome.committedEvents.length,
   max_lsn: outcome.maxLsn.toString(),

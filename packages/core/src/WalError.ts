@@ -176,6 +176,7 @@ export type WalError =
   | Malformed
   | AlreadyOpen
   | Poisoned
+  | Corruption
 
 /**
  * The failures that can stop a record from decoding: what a torn tail reports.
@@ -183,3 +184,27 @@ export type WalError =
  * @since 0.1.0
  */
 export type RecordError = Decode | CrcMismatch | Truncated | UnknownKind
+
+/**
+ * Damage in the middle of the active segment with committed records after
+ * it. lora-wal would truncate there and silently discard those commits; this
+ * library refuses and changes nothing. Opening with `repair: true` truncates
+ * at `offset` on the operator's explicit request.
+ *
+ * @since 0.1.0
+ */
+export class Corruption extends Schema.TaggedError<Corruption>("@lora-wal/core/WalError/Corruption")("Corruption", {
+  segmentPath: Schema.String,
+  offset: Schema.Number,
+  lastGoodLsn: Schema.BigIntFromSelf,
+  followingOffset: Schema.Number,
+  followingLsn: Schema.BigIntFromSelf,
+  cause: Schema.String
+}) {
+  get message(): string {
+    return `WAL is corrupt in the middle of the log: ${this.segmentPath} at offset ${this.offset} (${this.cause}); ` +
+      `a valid record with lsn ${this.followingLsn} follows at offset ${this.followingOffset} ` +
+      `(last good lsn ${this.lastGoodLsn}). Nothing was truncated; open with repair to discard everything from ` +
+      `offset ${this.offset}`
+  }
+}

@@ -9,6 +9,10 @@ export * as EventCodec from "./EventCodec.js"
 /**
  * @since 0.1.0
  */
+export * as DirLock from "./DirLock.js"
+/**
+ * @since 0.1.0
+ */
 export * as Inspect from "./Inspect.js"
 /**
  * @since 0.1.0
@@ -46,6 +50,14 @@ export * as ReportJson from "./ReportJson.js"
  * @since 0.1.0
  */
 export * as Segment from "./Segment.js"
+/**
+ * @since 0.1.0
+ */
+export * as Wal from "./Wal.js"
+/**
+ * @since 0.1.0
+ */
+export * as WalConfig from "./WalConfig.js"
 /**
  * @since 0.1.0
  */

@@ -196,6 +196,22 @@ const makeFile = (path: string, node: FileNode, append: boolean): FileSystem.Fil
   return file
 }
 
+const makeDirectoryHandle = (path: string): FileSystem.File => {
+  const notAFile = (method: string) => fail("BadResource", method, path, `illegal operation on a directory, ${method} '${path}'`)
+  return {
+    [FileSystem.FileTypeId]: FileSystem.FileTypeId,
+    fd: FileSystem.FileDescriptor(3),
+    stat: notAFile("stat"),
+    seek: () => Effect.void,
+    sync: Effect.void,
+    read: () => notAFile("read"),
+    readAlloc: () => notAFile("read"),
+    truncate: () => notAFile("truncate"),
+    write: () => notAFile("write"),
+    writeAll: () => notAFile("write")
+  }
+}
+
 /**
  * A fresh, empty memory filesystem and its state.
  *
@@ -219,8 +235,10 @@ export const make = (state: MemoryState = new MemoryState()): FileSystem.FileSys
       const p = normalize(path)
       const flag = options?.flag ?? "r"
       const existing = state.nodes.get(p)
-      if (existing?._tag === "Directory" && flag !== "r") {
-        return yield* fail("BadResource", "open", path, `illegal operation on a directory, open '${path}'`)
+      if (existing?._tag === "Directory") {
+        if (flag !== "r") return yield* fail("BadResource", "open", path, `illegal operation on a directory, open '${path}'`)
+        // A read-only directory handle exists to be fsynced, as on POSIX.
+        return yield* Effect.acquireRelease(Effect.sync(() => makeDirectoryHandle(path)), () => Effect.void)
       }
       if (flag.includes("x") && existing !== undefined) {
         return yield* fail("AlreadyExists", "open", path, `file already exists, open '${path}'`)
@@ -233,8 +251,6 @@ export const make = (state: MemoryState = new MemoryState()): FileSystem.FileSys
         yield* requireParent("open", path)
         node = { _tag: "File", data: new Uint8Array(0), size: 0, mode: options?.mode ?? 0o666, mtime: new Date(0) }
         state.nodes.set(p, node)
-      } else if (existing._tag === "Directory") {
-        return yield* fail("BadResource", "open", path, `illegal operation on a directory, read '${path}'`)
       } else {
         node = existing
         if (flag.startsWith("w")) node.size = 0
