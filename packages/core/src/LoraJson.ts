@@ -456,7 +456,8 @@ export const MutationEventJson: Schema.Schema<MutationEventJson> = Schema.Union(
   }),
   Schema.Struct({ type: Schema.Literal("SetNodeProperty"), node_id: U64String, key: Schema.String, value: PropertyValueJson }),
   Schema.Struct({ type: Schema.Literal("RemoveNodeProperty"), node_id: U64String, key: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("AddNodeLabel", "RemoveNodeLabel"), node_id: U64String, label: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("AddNodeLabel"), node_id: U64String, label: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("RemoveNodeLabel"), node_id: U64String, label: Schema.String }),
   Schema.Struct({
     type: Schema.Literal("SetRelationshipProperty"),
     rel_id: U64String,
@@ -465,7 +466,8 @@ export const MutationEventJson: Schema.Schema<MutationEventJson> = Schema.Union(
   }),
   Schema.Struct({ type: Schema.Literal("RemoveRelationshipProperty"), rel_id: U64String, key: Schema.String }),
   Schema.Struct({ type: Schema.Literal("DeleteRelationship"), rel_id: U64String }),
-  Schema.Struct({ type: Schema.Literal("DeleteNode", "DetachDeleteNode"), node_id: U64String }),
+  Schema.Struct({ type: Schema.Literal("DeleteNode"), node_id: U64String }),
+  Schema.Struct({ type: Schema.Literal("DetachDeleteNode"), node_id: U64String }),
   Schema.Struct({ type: Schema.Literal("Clear") })
 )
 

@@ -8,15 +8,25 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import { DirLock } from "@lora-wal/core/DirLock"
 import * as Inspect from "@lora-wal/core/Inspect"
+import * as LoraJson from "@lora-wal/core/LoraJson"
 import * as Lsn from "@lora-wal/core/Lsn"
 import * as Replay from "@lora-wal/core/Replay"
 import * as ReportJson from "@lora-wal/core/ReportJson"
+import * as Wal from "@lora-wal/core/Wal"
+import * as WalConfig from "@lora-wal/core/WalConfig"
 import type { WalError } from "@lora-wal/core/WalError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as path from "node:path"
+import * as readline from "node:readline"
+import * as NodeDirLock from "./NodeDirLock.js"
 
 const dirArg = Args.text({ name: "DIR" }).pipe(Args.withDescription("the log directory"))
 const jsonOption = Options.boolean("json").pipe(Options.withDescription("print JSON in the shape of lora-wal's fixtures"))
@@ -175,6 +185,203 @@ const inspectCommand = Command.make(
     })
 ).pipe(Command.withDescription("show segments, headers and record framing byte by byte"))
 
+
+const withLog = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provide(effect, NodeDirLock.layer)
+
+const recoverCommand = Command.make(
+  "recover",
+  {
+    dir: dirArg,
+    fence: fenceOption,
+    repair: Options.boolean("repair").pipe(
+      Options.withDescription("truncate at mid-log corruption instead of refusing (discards what follows it)")
+    ),
+    json: jsonOption
+  },
+  ({ dir: input, fence: fenceText, json, repair }) =>
+    Effect.gen(function*() {
+      const dir = path.resolve(input)
+      const fence = yield* parseFence(fenceText)
+      const result = yield* Effect.either(Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir, fence, repair })
+        const status = yield* wal.status
+        return {
+          ok: true,
+          event_count: wal.recovery.committedEvents.length,
+          next_lsn: String(status.nextLsn),
+          durable_lsn: String(status.durableLsn),
+          active_segment_id: String(status.activeSegmentId),
+          oldest_segment_id: String(status.oldestSegmentId),
+          torn_tail_truncated: wal.recovery.tornTailTruncated
+        }
+      })))
+      if (Either.isLeft(result)) {
+        if (json) yield* printJson({ ok: false, error: ReportJson.error(result.left, dir) })
+        return yield* fail(describeError(result.left, input))
+      }
+      const r = result.right
+      if (json) return yield* printJson(r)
+      yield* Console.log([
+        `recovered ${r.event_count} committed events${r.torn_tail_truncated ? " (torn tail truncated)" : ""}`,
+        `next lsn ${r.next_lsn}, durable lsn ${r.durable_lsn}, segments ${r.oldest_segment_id}..${r.active_segment_id}`
+      ].join("\n"))
+    }).pipe(withLog, Effect.catchAll((message: string) => fail(message)))
+).pipe(Command.withDescription("open the log for writing (performing recovery), report, close"))
+
+const decodeLine = Schema.decodeUnknownEither(Schema.Array(LoraJson.MutationEventFromJson))
+
+const stdinLines = Stream.unwrapScoped(
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => readline.createInterface({ input: process.stdin, crlfDelay: Infinity })),
+      (lines) => Effect.sync(() => lines.close())
+    ),
+    (lines) => Stream.fromAsyncIterable(lines, (e) => new Error(String(e)))
+  )
+)
+
+const appendCommand = Command.make(
+  "append",
+  {
+    dir: dirArg,
+    sync: Options.text("sync").pipe(
+      Options.withDefault("per-commit"),
+      Options.withDescription("per-commit, group:<ms> or none")
+    ),
+    segmentBytes: Options.integer("segment-bytes").pipe(
+      Options.withDefault(WalConfig.DEFAULT_SEGMENT_TARGET_BYTES),
+      Options.withDescription("rotate segments at this size")
+    )
+  },
+  ({ dir: input, segmentBytes, sync }) =>
+    Effect.gen(function*() {
+      const dir = path.resolve(input)
+      const syncMode = yield* Either.match(WalConfig.parseSyncMode(sync), {
+        onLeft: (message) => Effect.fail(`--sync: ${message}`),
+        onRight: Effect.succeed
+      })
+      if (!Number.isInteger(segmentBytes) || segmentBytes < 64) {
+        return yield* Effect.fail(`--segment-bytes must be at least 64, got ${segmentBytes}`)
+      }
+      const wal = yield* Wal.make({ dir, syncMode, segmentTargetBytes: segmentBytes }).pipe(
+        Effect.mapError((e) => describeError(e, input))
+      )
+      let lineNumber = 0
+      let badLines = 0
+      yield* stdinLines.pipe(
+        Stream.orDie,
+        Stream.runForEach((line) =>
+          Effect.gen(function*() {
+            lineNumber++
+            if (line.trim() === "") return
+            let json: unknown
+            try {
+              json = JSON.parse(line)
+            } catch (e) {
+              badLines++
+              return yield* Console.error(`lora-wal: line ${lineNumber}: not JSON: ${(e as Error).message}`)
+            }
+            const events = decodeLine(json)
+            if (Either.isLeft(events)) {
+              badLines++
+              const problem = ParseResult.ArrayFormatter.formatErrorSync(events.left)
+                .map((issue) => `${issue.path.length > 0 ? `at [${issue.path.join("][")}]: ` : ""}${issue.message}`)
+                .join("; ")
+              return yield* Console.error(`lora-wal: line ${lineNumber}: not an array of events: ${problem}`)
+            }
+            const wrote = yield* wal.commitTx(events.right).pipe(Effect.mapError((e) => describeError(e, input)))
+            if (wrote === "No") return yield* Console.error(`lora-wal: line ${lineNumber}: empty transaction, nothing written`)
+            yield* Console.log(`committed ${(yield* wal.nextLsn) - 1n}`)
+          })
+        )
+      )
+      if (badLines > 0) yield* Effect.sync(() => (process.exitCode = 1))
+    }).pipe(Effect.scoped, withLog, Effect.catchAll((message: string) => fail(message)))
+).pipe(Command.withDescription("commit each stdin line (a JSON array of events) as one transaction"))
+
+/** Whether another live handle holds the directory (probes by taking and releasing the lock). */
+const probeLock = (dir: string) =>
+  Effect.flatMap(DirLock, (lock) => Effect.scoped(lock.acquire(dir))).pipe(
+    Effect.as(false),
+    Effect.catchTag("AlreadyOpen", () => Effect.succeed(true))
+  )
+
+const readOnlyStatus = (input: string) =>
+  Effect.gen(function*() {
+    const dir = path.resolve(input)
+    const outcome = yield* Replay.run(dir, { onTransaction: () => Effect.void })
+    const locked = yield* probeLock(dir)
+    const first = outcome.segments[0]
+    const last = outcome.segments[outcome.segments.length - 1]
+    return {
+      dir,
+      outcome,
+      json: {
+        locked,
+        durable_lsn: String(outcome.maxLsn),
+        next_lsn: String(outcome.maxLsn + 1n),
+        active_segment_id: last === undefined ? null : String(last.id),
+        oldest_segment_id: first === undefined ? null : String(first.id),
+        segments: outcome.segments.length,
+        bytes: outcome.segments.reduce((n, s) => n + s.size, 0),
+        checkpoint_lsn_observed: Option.getOrNull(Option.map(outcome.checkpointLsnObserved, String)),
+        torn_tail: Option.getOrNull(Option.map(outcome.tornTail, (t) => ({
+          segment_file: t.segmentFile,
+          last_good_offset: String(t.lastGoodOffset),
+          classification: t.classification,
+          error: ReportJson.error(t.cause, dir)
+        })))
+      }
+    }
+  })
+
+const statusCommand = Command.make(
+  "status",
+  { dir: dirArg, json: jsonOption },
+  ({ dir: input, json }) =>
+    Effect.gen(function*() {
+      const result = yield* Effect.either(readOnlyStatus(input))
+      if (Either.isLeft(result)) {
+        if (json) yield* printJson({ ok: false, error: ReportJson.error(result.left, path.resolve(input)) })
+        return yield* fail(describeError(result.left, input))
+      }
+      const { json: status } = result.right
+      if (json) return yield* printJson({ ok: true, ...status })
+      yield* Console.log([
+        `locked:          ${status.locked ? "yes (a live handle has it open)" : "no"}`,
+        `segments:        ${status.segments} (${status.oldest_segment_id ?? "-"}..${status.active_segment_id ?? "-"}, ${status.bytes} bytes)`,
+        `next lsn:        ${status.next_lsn}`,
+        `durable lsn:     ${status.durable_lsn} (everything readable now)`,
+        `checkpoint lsn:  ${status.checkpoint_lsn_observed ?? "none"}`,
+        `torn tail:       ${status.torn_tail === null ? "none" : `${status.torn_tail.classification} in ${status.torn_tail.segment_file} at offset ${status.torn_tail.last_good_offset}`}`
+      ].join("\n"))
+    }).pipe(withLog)
+).pipe(Command.withDescription("report the log's state read-only"))
+
+const verifyCommand = Command.make(
+  "verify",
+  { dir: dirArg },
+  ({ dir: input }) =>
+    Effect.gen(function*() {
+      const result = yield* Effect.either(readOnlyStatus(input))
+      if (Either.isLeft(result)) {
+        const e = result.left
+        const kind = e._tag === "Io" ? "unreadable" : "malformed"
+        return yield* fail(`${kind}: ${describeError(e, input)}`)
+      }
+      const { json: status, outcome } = result.right
+      const torn = Option.getOrUndefined(outcome.tornTail)
+      if (torn !== undefined) {
+        return yield* fail(
+          `${torn.classification === "corruption" ? "corruption" : "torn tail"}: ${torn.segmentFile} at offset ${torn.lastGoodOffset}: ${torn.cause.message}`
+        )
+      }
+      if (status.locked) return yield* fail(`locked: ${input} is open by a live handle`)
+      yield* Console.log(`ok: ${status.segments} segments, max lsn ${status.durable_lsn}`)
+    }).pipe(withLog)
+).pipe(Command.withDescription("exit 0 if the log is healthy, else name the problem (torn tail, corruption, malformed, locked)"))
+
 /**
  * The root command.
  *
@@ -182,7 +389,7 @@ const inspectCommand = Command.make(
  */
 export const command = Command.make("lora-wal").pipe(
   Command.withDescription("inspect and replay lora-wal write-ahead logs"),
-  Command.withSubcommands([replayCommand, inspectCommand])
+  Command.withSubcommands([replayCommand, inspectCommand, recoverCommand, appendCommand, statusCommand, verifyCommand])
 )
 
 /**

@@ -142,12 +142,14 @@ export const makePidFile: DirLockShape = {
 }
 
 /**
- * The kernel lock when fs-ext loads, else the pid-file fallback.
+ * The kernel lock when fs-ext loads, else the pid-file fallback. Setting
+ * `LORA_WAL_LOCK=pidfile` forces the fallback (for filesystems without
+ * working `flock`, such as some network mounts).
  *
  * @since 0.1.0
  */
 export const layer: Layer.Layer<DirLock> = Layer.sync(DirLock, () => {
-  const fsExt = loadFsExt()
+  const fsExt = process.env["LORA_WAL_LOCK"] === "pidfile" ? undefined : loadFsExt()
   return fsExt === undefined ? makePidFile : makeFlock(fsExt)
 })
 

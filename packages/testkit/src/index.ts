@@ -6,3 +6,7 @@ export * as Arbitraries from "./Arbitraries.js"
  * @since 0.1.0
  */
 export * as MemoryFileSystem from "./MemoryFileSystem.js"
+/**
+ * @since 0.1.0
+ */
+export * as FaultyFileSystem from "./FaultyFileSystem.js"

@@ -1,0 +1,212 @@
+import { FaultyFileSystem, MemoryFileSystem } from "@lora-wal/testkit"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import * as DirLock from "../src/DirLock.js"
+import { unsafeMake as lsn } from "../src/Lsn.js"
+import type { MutationEvent } from "../src/MutationEvent.js"
+import * as Replay from "../src/Replay.js"
+import * as Wal from "../src/Wal.js"
+import { SyncMode } from "../src/WalConfig.js"
+
+const event = (id: number): MutationEvent => ({ _tag: "DeleteNode", nodeId: BigInt(id) })
+
+const setup = () => {
+  const state = new MemoryFileSystem.MemoryState()
+  const faults = new FaultyFileSystem.Faults()
+  const fsLayer = FaultyFileSystem.layer(faults).pipe(Layer.provide(MemoryFileSystem.layerWith(state)))
+  return { state, faults, layer: Layer.provideMerge(DirLock.layerMemory, fsLayer) }
+}
+
+/** Lets fibers woken by the test clock run to completion (memory I/O never blocks). */
+const settle = Effect.repeatN(Effect.yieldNow(), 50)
+
+const fileSyncs = (faults: FaultyFileSystem.Faults) => faults.synced.filter((s) => s.path.endsWith(".wal")).length
+
+describe("Group mode under the test clock", () => {
+  it.scoped("fsyncs once per interval while there is unsynced data, and durableLsn follows the fsyncs", () => {
+    const { faults, layer } = setup()
+    return Effect.gen(function*() {
+      const wal = yield* Wal.make({ dir: "/log", syncMode: SyncMode.Group({ intervalMs: 50 }) })
+      const syncsAtOpen = fileSyncs(faults)
+      yield* wal.commitTx([event(1)])
+      yield* wal.commitTx([event(2)])
+      expect((yield* wal.status).durableLsn).toBe(0n)
+      yield* TestClock.adjust(49)
+      yield* settle
+      expect(fileSyncs(faults)).toBe(syncsAtOpen)
+      yield* TestClock.adjust(1)
+      yield* settle
+      expect(fileSyncs(faults)).toBe(syncsAtOpen + 1)
+      expect((yield* wal.status).durableLsn).toBe(6n)
+      // Nothing new: the next intervals do not fsync.
+      yield* TestClock.adjust(200)
+      yield* settle
+      expect(fileSyncs(faults)).toBe(syncsAtOpen + 1)
+      // New data is picked up by the next tick only.
+      yield* wal.commitTx([event(3)])
+      expect((yield* wal.status).durableLsn).toBe(6n)
+      yield* TestClock.adjust(50)
+      yield* settle
+      expect(fileSyncs(faults)).toBe(syncsAtOpen + 2)
+      expect((yield* wal.status).durableLsn).toBe(9n)
+      // forceFsync advances at once.
+      yield* wal.commitTx([event(4)])
+      yield* wal.forceFsync
+      expect((yield* wal.status).durableLsn).toBe(12n)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("close does the final fsync after stopping the flusher, and a reopen sees everything", () => {
+    const { faults, layer } = setup()
+    return Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const wal = yield* Wal.make({ dir: "/log", syncMode: SyncMode.Group({ intervalMs: 1000 }) }).pipe(Scope.extend(scope))
+      const before = fileSyncs(faults)
+      yield* wal.commitTx([event(1)])
+      yield* Scope.close(scope, Exit.void)
+      expect(fileSyncs(faults)).toBe(before + 1)
+      const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log" }), (w) => w.recovery.committedEvents))
+      expect(reopened).toEqual([event(1)])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.scoped("a failed background fsync latches bgFailure and every later operation is Poisoned", () => {
+    const { faults, layer } = setup()
+    return Effect.gen(function*() {
+      const wal = yield* Wal.make({ dir: "/log", syncMode: SyncMode.Group({ intervalMs: 10 }) })
+      yield* wal.commitTx([event(1)])
+      faults.inject({ operation: "sync", nth: 1, code: "EIO", pathIncludes: ".wal" })
+      yield* TestClock.adjust(10)
+      yield* settle
+      const status = yield* wal.status
+      expect(Option.isSome(status.bgFailure)).toBe(true)
+      expect(Option.getOrThrow(status.bgFailure)).toContain("EIO")
+      expect(status.durableLsn).toBe(0n)
+      const poisoned = "WAL is poisoned: a previous append failed and the log is no longer durable"
+      for (const op of [wal.commitTx([event(2)]), wal.flush, wal.forceFsync, wal.begin, wal.append(lsn(1n), event(3))]) {
+        const exit = yield* Effect.exit(op)
+        expect(Exit.isFailure(exit) && Exit.causeOption(exit).pipe(Option.map(String), Option.getOrElse(() => ""))).toContain(poisoned)
+      }
+      // The failed fsync is not retried by the flusher.
+      const syncCalls = faults.calls.sync
+      yield* TestClock.adjust(100)
+      yield* settle
+      expect(faults.calls.sync).toBe(syncCalls)
+    }).pipe(Effect.provide(layer))
+  })
+})
+
+describe("foreground failures poison", () => {
+  for (const mode of [SyncMode.PerCommit(), SyncMode.None()]) {
+    it.effect(`a failed write (${mode._tag}) fails the commit, poisons, and leaves no fragment after reopen`, () => {
+      const { faults, layer } = setup()
+      return Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/log", syncMode: mode })
+          yield* wal.commitTx([event(1)])
+          faults.inject({ operation: "write", nth: 1, code: "ENOSPC", shortWriteBytes: 30, pathIncludes: ".wal" })
+          const failed = yield* Effect.exit(wal.commitTx([event(2), event(3)]))
+          expect(Exit.isFailure(failed)).toBe(true)
+          expect(String(Exit.isFailure(failed) ? failed.cause : "")).toContain("ENOSPC")
+          const again = yield* Effect.exit(wal.commitTx([event(4)]))
+          expect(String(Exit.isFailure(again) ? again.cause : "")).toContain("Poisoned")
+        }))
+        faults.clear()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/log", syncMode: mode })
+          expect(wal.recovery.tornTailTruncated).toBe(true)
+          expect(wal.recovery.committedEvents).toEqual([event(1)])
+          yield* wal.commitTx([event(5)])
+        }))
+        const replayed = yield* Replay.replayDir("/log")
+        expect(replayed.committedEvents).toEqual([event(1), event(5)])
+        expect(Option.isNone(replayed.tornTail)).toBe(true)
+      }).pipe(Effect.provide(layer))
+    })
+  }
+
+  it.scoped("a failed PerCommit fsync fails that commit and poisons; nothing reports success after it", () => {
+    const { faults, layer } = setup()
+    return Effect.gen(function*() {
+      const wal = yield* Wal.make({ dir: "/log" })
+      yield* wal.commitTx([event(1)])
+      const durable = (yield* wal.status).durableLsn
+      faults.inject({ operation: "sync", nth: 1, code: "EIO", pathIncludes: ".wal" })
+      expect(Exit.isFailure(yield* Effect.exit(wal.commitTx([event(2)])))).toBe(true)
+      expect((yield* wal.status).durableLsn).toBe(durable)
+      expect(Exit.isFailure(yield* Effect.exit(wal.forceFsync))).toBe(true)
+      expect(Exit.isFailure(yield* Effect.exit(wal.commitTx([event(3)])))).toBe(true)
+    }).pipe(Effect.provide(layer))
+  })
+})
+
+describe("recovery", () => {
+  it.effect("repair truncates at mid-log corruption on request", () => {
+    const { layer, state } = setup()
+    return Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        for (let i = 0; i < 5; i++) yield* wal.commitTx([event(i)])
+      }))
+      const bytes = state.read("/log/0000000001.wal")!
+      const second = 32 + 3 * (bytes.length - 32) / 5 / 3 // start of the second transaction
+      bytes[second + 30] = bytes[second + 30]! ^ 0xff
+      state.write("/log/0000000001.wal", bytes)
+      const refused = yield* Effect.exit(Effect.scoped(Wal.make({ dir: "/log" })))
+      expect(Exit.isFailure(refused) && String(refused.cause)).toContain("Corruption")
+      expect(state.read("/log/0000000001.wal")).toEqual(bytes)
+      const repaired = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log", repair: true }), (w) => w.recovery))
+      expect(repaired.committedEvents).toEqual([event(0)])
+      expect(repaired.tornTailTruncated).toBe(true)
+      // Cut right after the second transaction's TxBegin (a 25-byte marker), where the damaged batch starts.
+      expect(state.read("/log/0000000001.wal")!.length).toBe(second + 25)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a second open of a live directory is AlreadyOpen; after close it opens", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      yield* Wal.make({ dir: "/log" }).pipe(Scope.extend(scope))
+      const second = yield* Effect.exit(Effect.scoped(Wal.make({ dir: "/log" })))
+      expect(Exit.isFailure(second) && String(second.cause)).toContain(
+        "WAL directory is already open by another live handle: /log"
+      )
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.scoped(Wal.make({ dir: "/log" }))
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("truncateUpTo keeps the active segment and its predecessor, and is idempotent", () => {
+    const { layer, state } = setup()
+    return Effect.gen(function*() {
+      const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
+      for (let i = 0; i < 6; i++) yield* wal.commitTx([event(i)])
+      const status = yield* wal.status
+      expect(status.activeSegmentId).toBe(6n)
+      yield* wal.truncateUpTo(status.nextLsn)
+      yield* wal.truncateUpTo(status.nextLsn)
+      expect(state.children("/log").filter((n) => n.endsWith(".wal")).sort()).toEqual(["0000000005.wal", "0000000006.wal"])
+      expect((yield* wal.status).oldestSegmentId).toBe(5n)
+    }).pipe(Effect.scoped, Effect.provide(layer))
+  })
+
+  it.effect("closing a PerCommit log drops records that were only buffered (as lora-wal)", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        const tx = yield* wal.begin
+        yield* wal.append(tx, event(1))
+        yield* wal.commit(tx)
+      }))
+      const replayed = yield* Replay.replayDir("/log")
+      expect(replayed.maxLsn).toBe(0n)
+    }).pipe(Effect.provide(layer))
+  })
+})
