@@ -12,6 +12,7 @@ export default defineConfig({
         name: root.split("/")[1]!,
         root,
         include: ["test/**/*.test.ts"],
+        ...(root === "packages/platform-node" ? { globalSetup: ["./test/globalSetup.ts"] } : {}),
         testTimeout: 120_000,
         hookTimeout: 120_000
       }
