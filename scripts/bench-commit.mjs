@@ -1,0 +1,101 @@
+// Commit benchmark: commits/s, events/s and per-commit latency of the live log
+// on the Node filesystem, next to raw write+fsync measured in the same run.
+//   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
+import { NodeFileSystem } from "@effect/platform-node"
+import { Wal, WalConfig } from "@lora-wal/core"
+import { NodeDirLock } from "@lora-wal/platform-node"
+import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { parseArgs } from "node:util"
+
+const { values: args } = parseArgs({
+  options: { tmp: { type: "string", default: os.tmpdir() }, scale: { type: "string", default: "1" } }
+})
+const scale = Number(args.scale)
+const root = fs.mkdtempSync(path.join(args.tmp, "lora-wal-bench-commit-"))
+let dirs = 0
+const freshDir = () => path.join(root, `case-${dirs++}`)
+const layer = Layer.merge(NodeFileSystem.layer, NodeDirLock.layer)
+
+const event = (i) => ({
+  _tag: "CreateNode",
+  id: BigInt(i),
+  labels: ["Bench"],
+  properties: new Map([["payload", { _tag: "String", value: "x".repeat(40) }]])
+})
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+
+const summarize = (name, what, commits, eventsPerCommit, seconds, latenciesUs) => {
+  const sorted = Float64Array.from(latenciesUs).sort()
+  return {
+    case: name,
+    what,
+    commits,
+    commitsPerSecond: Math.round(commits / seconds),
+    eventsPerSecond: Math.round((commits * eventsPerCommit) / seconds),
+    p50Us: sorted.length ? Number(percentile(sorted, 50).toFixed(1)) : null,
+    p99Us: sorted.length ? Number(percentile(sorted, 99).toFixed(1)) : null
+  }
+}
+
+const rawFsync = async (ops) => {
+  const file = path.join(freshDir())
+  fs.mkdirSync(file)
+  const handle = await fs.promises.open(path.join(file, "raw"), "a", 0o600)
+  const record = Buffer.alloc(140, 7)
+  const lat = []
+  for (let i = 0; i < 50; i++) await handle.write(record), await handle.sync()
+  const start = performance.now()
+  for (let i = 0; i < ops; i++) {
+    const t = performance.now()
+    await handle.write(record)
+    await handle.sync()
+    lat.push((performance.now() - t) * 1000)
+  }
+  const seconds = (performance.now() - start) / 1000
+  await handle.close()
+  return summarize("raw.write+fsync", "FileHandle.write 140 B + await sync(), one at a time (what one commit costs at the OS)", ops, 1, seconds, lat)
+}
+
+const walCase = (name, what, syncMode, commits, eventsPerCommit, concurrency) =>
+  Effect.scoped(Effect.gen(function*() {
+    const wal = yield* Wal.make({ dir: freshDir(), syncMode })
+    const batch = (i) => Array.from({ length: eventsPerCommit }, (_, j) => event(i * eventsPerCommit + j))
+    for (let i = 0; i < 50; i++) yield* wal.commitTx(batch(i))
+    const lat = []
+    let next = 0
+    const worker = Effect.gen(function*() {
+      while (next < commits) {
+        const events = batch(next++)
+        const t = performance.now()
+        yield* wal.commitTx(events)
+        lat.push((performance.now() - t) * 1000)
+      }
+    })
+    const start = performance.now()
+    yield* Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded" })
+    yield* wal.forceFsync
+    const seconds = (performance.now() - start) / 1000
+    return summarize(name, what, commits, eventsPerCommit, seconds, lat)
+  })).pipe(Effect.provide(layer))
+
+const n = (x) => Math.max(10, Math.round(x * scale))
+const results = []
+results.push(await rawFsync(n(2000)))
+const { PerCommit, Group, None } = WalConfig.SyncMode
+for (const c of [1, 8, 64]) {
+  results.push(await Effect.runPromise(walCase(`wal.percommit.c${c}`, `PerCommit, ${c} concurrent committer(s), 1 event/commit`, PerCommit(), n(c === 1 ? 2000 : 2000 * Math.min(c, 8)), 1, c)))
+}
+results.push(await Effect.runPromise(walCase("wal.group10.1ev", "Group{10ms}, 1 event/commit (durable within 10 ms)", Group({ intervalMs: 10 }), n(50000), 1, 1)))
+results.push(await Effect.runPromise(walCase("wal.group10.100ev", "Group{10ms}, 100 events/commit", Group({ intervalMs: 10 }), n(2000), 100, 1)))
+results.push(await Effect.runPromise(walCase("wal.none.1ev", "None, 1 event/commit (never fsynced)", None(), n(50000), 1, 1)))
+results.push(await Effect.runPromise(walCase("wal.none.100ev", "None, 100 events/commit", None(), n(2000), 100, 1)))
+fs.rmSync(root, { recursive: true, force: true })
+
+console.log(JSON.stringify({ node: process.version, tmp: args.tmp, results }, null, 2))
+for (const r of results) {
+  console.log(`${r.case.padEnd(20)} ${String(r.commitsPerSecond).padStart(8)} commits/s ${String(r.eventsPerSecond).padStart(9)} events/s  p50 ${r.p50Us} µs  p99 ${r.p99Us} µs  — ${r.what}`)
+}
