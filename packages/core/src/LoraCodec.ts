@@ -58,7 +58,45 @@ const VALUE = {
   Binary: 15
 } as const
 
-const VECTOR_TAG = { FLOAT64: 1, FLOAT32: 2, INTEGER64: 3, INTEGER32: 4, INTEGER16: 5, INTEGER8: 6 } as const
+/** Vector element types in tag order (tag = index + 1), with how to move one element. */
+interface VectorKind {
+  readonly tag: number
+  readonly size: number
+  readonly label: string
+  readonly array: new(lengthOrBuffer: number | ArrayBuffer) => VectorValues
+  readonly get: (view: DataView, at: number) => number | bigint
+  readonly set: (view: DataView, at: number, value: number | bigint) => void
+}
+
+const VECTOR_KINDS: ReadonlyArray<VectorKind> = [
+  {
+    tag: 1, size: 8, label: "float64 vector value", array: Float64Array,
+    get: (v, at) => v.getFloat64(at, true), set: (v, at, x) => v.setFloat64(at, x as number, true)
+  },
+  {
+    tag: 2, size: 4, label: "float32 vector value", array: Float32Array,
+    get: (v, at) => v.getFloat32(at, true), set: (v, at, x) => v.setFloat32(at, x as number, true)
+  },
+  {
+    tag: 3, size: 8, label: "int64 vector value", array: BigInt64Array,
+    get: (v, at) => v.getBigInt64(at, true), set: (v, at, x) => v.setBigInt64(at, x as bigint, true)
+  },
+  {
+    tag: 4, size: 4, label: "int32 vector value", array: Int32Array,
+    get: (v, at) => v.getInt32(at, true), set: (v, at, x) => v.setInt32(at, x as number, true)
+  },
+  {
+    tag: 5, size: 2, label: "int16 vector value", array: Int16Array,
+    get: (v, at) => v.getInt16(at, true), set: (v, at, x) => v.setInt16(at, x as number, true)
+  },
+  {
+    tag: 6, size: 1, label: "int8 vector value", array: Int8Array,
+    get: (v, at) => v.getInt8(at), set: (v, at, x) => v.setInt8(at, x as number)
+  }
+]
+
+const vectorKindOf = (values: VectorValues): VectorKind | undefined =>
+  VECTOR_KINDS.find((kind) => values instanceof kind.array)
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn
 const I64_MIN = -(2n ** 63n)
@@ -99,48 +137,20 @@ const writeEntries = (w: Writer, map: Properties, depth: number): void => {
 }
 
 const writeVector = (w: Writer, values: VectorValues): void => {
+  const kind = vectorKindOf(values)
+  if (kind === undefined) {
+    throw new EncodeFailure("vector values must be a Float64/Float32/BigInt64/Int32/Int16/Int8 array")
+  }
   w.len(values.length)
-  const tag = values instanceof Float64Array
-    ? VECTOR_TAG.FLOAT64
-    : values instanceof Float32Array
-    ? VECTOR_TAG.FLOAT32
-    : values instanceof BigInt64Array
-    ? VECTOR_TAG.INTEGER64
-    : values instanceof Int32Array
-    ? VECTOR_TAG.INTEGER32
-    : values instanceof Int16Array
-    ? VECTOR_TAG.INTEGER16
-    : values instanceof Int8Array
-    ? VECTOR_TAG.INTEGER8
-    : undefined
-  if (tag === undefined) throw new EncodeFailure("vector values must be a Float64/Float32/BigInt64/Int32/Int16/Int8 array")
-  w.u8(tag)
+  w.u8(kind.tag)
   w.len(values.length)
   if (littleEndianHost) {
     w.raw(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
     return
   }
-  for (let i = 0; i < values.length; i++) {
-    switch (tag) {
-      case VECTOR_TAG.FLOAT64:
-        w.f64(values[i] as number)
-        break
-      case VECTOR_TAG.FLOAT32:
-        w.f32(values[i] as number)
-        break
-      case VECTOR_TAG.INTEGER64:
-        w.i64(values[i] as bigint)
-        break
-      case VECTOR_TAG.INTEGER32:
-        w.i32(values[i] as number)
-        break
-      case VECTOR_TAG.INTEGER16:
-        w.i16(values[i] as number)
-        break
-      default:
-        w.i8(values[i] as number)
-    }
-  }
+  w.reserve(values.byteLength)
+  for (let i = 0; i < values.length; i++) kind.set(w.view, w.length + i * kind.size, values[i]!)
+  w.length += values.byteLength
 }
 
 const writeLocalTime = (
@@ -275,61 +285,24 @@ const readEntries = (r: Reader, label: string, depth: number): Map<string, Prope
   return map
 }
 
-const ELEMENT_SIZE = [0, 8, 4, 8, 4, 2, 1] as const
-const ELEMENT_LABEL = [
-  "",
-  "float64 vector value",
-  "float32 vector value",
-  "int64 vector value",
-  "int32 vector value",
-  "int16 vector value",
-  "int8 vector value"
-] as const
-
-const readVectorElements = (r: Reader, tag: number, count: number): VectorValues => {
-  const size = ELEMENT_SIZE[tag]!
-  const bytes = r.take(count * size)
-  if (littleEndianHost) {
-    const copy = bytes.slice().buffer
-    switch (tag) {
-      case VECTOR_TAG.FLOAT64:
-        return new Float64Array(copy)
-      case VECTOR_TAG.FLOAT32:
-        return new Float32Array(copy)
-      case VECTOR_TAG.INTEGER64:
-        return new BigInt64Array(copy)
-      case VECTOR_TAG.INTEGER32:
-        return new Int32Array(copy)
-      case VECTOR_TAG.INTEGER16:
-        return new Int16Array(copy)
-      default:
-        return new Int8Array(copy)
-    }
-  }
+const readVectorElements = (r: Reader, kind: VectorKind, count: number): VectorValues => {
+  const bytes = r.take(count * kind.size)
+  // Copying the bytes keeps every bit, NaN payloads included.
+  if (littleEndianHost) return new kind.array(bytes.slice().buffer)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  switch (tag) {
-    case VECTOR_TAG.FLOAT64:
-      return Float64Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true))
-    case VECTOR_TAG.FLOAT32:
-      return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true))
-    case VECTOR_TAG.INTEGER64:
-      return BigInt64Array.from({ length: count }, (_, i) => view.getBigInt64(i * 8, true))
-    case VECTOR_TAG.INTEGER32:
-      return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true))
-    case VECTOR_TAG.INTEGER16:
-      return Int16Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true))
-    default:
-      return Int8Array.from({ length: count }, (_, i) => view.getInt8(i))
-  }
+  const out = new kind.array(count)
+  for (let i = 0; i < count; i++) out[i] = kind.get(view, i * kind.size)
+  return out
 }
 
 const readVector = (r: Reader): PropertyValue => {
   const dimensionAt = r.offset
   r.u64()
   const tag = r.u8()
-  if (tag < 1 || tag > 6) throw new DecodeFailure(`unknown vector value tag ${tag}`)
-  const count = r.count(ELEMENT_LABEL[tag]!)
-  const values = readVectorElements(r, tag, count)
+  const kind = VECTOR_KINDS[tag - 1]
+  if (kind === undefined) throw new DecodeFailure(`unknown vector value tag ${tag}`)
+  const count = r.count(kind.label)
+  const values = readVectorElements(r, kind, count)
   const dimension = r.view.getBigUint64(dimensionAt, true)
   if (dimension !== BigInt(count)) {
     throw new DecodeFailure(`vector dimension mismatch: declared ${dimension}, got ${count}`)

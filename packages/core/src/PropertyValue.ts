@@ -143,17 +143,16 @@ export type VectorElementType = "FLOAT64" | "FLOAT32" | "INTEGER64" | "INTEGER32
  * @since 0.1.0
  */
 export const vectorElementType = (values: VectorValues): VectorElementType =>
-  values instanceof Float64Array
-    ? "FLOAT64"
-    : values instanceof Float32Array
-    ? "FLOAT32"
-    : values instanceof BigInt64Array
-    ? "INTEGER64"
-    : values instanceof Int32Array
-    ? "INTEGER32"
-    : values instanceof Int16Array
-    ? "INTEGER16"
-    : "INTEGER8"
+  ELEMENT_TYPES.find(([array]) => values instanceof array)![1]
+
+const ELEMENT_TYPES: ReadonlyArray<readonly [Function, VectorElementType]> = [
+  [Float64Array, "FLOAT64"],
+  [Float32Array, "FLOAT32"],
+  [BigInt64Array, "INTEGER64"],
+  [Int32Array, "INTEGER32"],
+  [Int16Array, "INTEGER16"],
+  [Int8Array, "INTEGER8"]
+]
 
 /** @since 0.1.0 */
 export const null_: NullValue = { _tag: "Null" }
