@@ -22,7 +22,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { EventCodec } from "./EventCodec.js"
 import * as Cursor from "./internal/replayCursor.js"
-import { listSegments, replayable } from "./internal/segments.js"
+import { listReplayable } from "./internal/segments.js"
 import * as LoraCodec from "./LoraCodec.js"
 import type { Lsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
@@ -94,7 +94,7 @@ const open = <E>(
 ): Effect.Effect<Cursor.ReplayCursor<E>, WalError, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const fs = yield* FileSystemTag
-    const listed = replayable(yield* listSegments(dir))
+    const listed = yield* listReplayable(dir)
     if (!("segments" in listed)) return yield* listed
     const scope = yield* Effect.scope
     return new Cursor.ReplayCursor<E>(

@@ -22,7 +22,6 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -30,7 +29,7 @@ import * as Scope from "effect/Scope"
 import { Writer } from "./Bytes.js"
 import { DirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
-import { joinPath, listSegments, replayable } from "./internal/segments.js"
+import { joinPath, listReplayable, listSegments } from "./internal/segments.js"
 import * as LoraCodec from "./LoraCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
@@ -142,6 +141,12 @@ export interface Options<E> {
 
 const LSN_LIMIT = 0xffff_ffff_ffff_ffffn
 
+const parentOf = (path: string): string => {
+  const trimmed = path.replace(/\/+$/, "")
+  const i = trimmed.lastIndexOf("/")
+  return i < 0 ? "." : i === 0 ? "/" : trimmed.slice(0, i)
+}
+
 const io = (e: import("@effect/platform/Error").PlatformError) => Io.fromPlatform(e)
 
 interface ActiveFile {
@@ -171,21 +176,31 @@ export const make = <E = MutationEvent>(
     const codec = options.codec ?? (LoraCodec.codec as unknown as EventCodec<E>)
     const segmentPath = (id: Segment.SegmentId) => joinPath(dir, Segment.fileName(id))
 
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(io))
+    const syncDirectory = (path: string) =>
+      Effect.scoped(Effect.flatMap(fs.open(path, { flag: "r" }), (handle) => handle.sync)).pipe(Effect.mapError(io))
+    const syncDir = syncDirectory(dir)
+    if (!(yield* fs.exists(dir).pipe(Effect.mapError(io)))) {
+      // A new log directory must itself survive a crash: fsync its parent's entry.
+      yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(io))
+      yield* syncDirectory(parentOf(dir))
+    }
     yield* lock.acquire(dir)
 
-    const syncDir = Effect.scoped(
-      Effect.flatMap(fs.open(dir, { flag: "r" }), (handle) => handle.sync)
-    ).pipe(Effect.mapError(io))
+    // The active segment's handle is closed by this finalizer, which runs after
+    // the final flush (registered later) and before the lock is released.
+    const openFile = { scope: undefined as Scope.CloseableScope | undefined }
+    yield* Effect.addFinalizer(() => (openFile.scope === undefined ? Effect.void : Scope.close(openFile.scope, Exit.void)))
 
     const openIn = (path: string, flag: FileSystem.OpenFlag) =>
       Effect.gen(function*() {
-        const fileScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+        const fileScope = yield* Scope.make()
         const file = yield* fs.open(path, { flag, mode: 0o600 }).pipe(
           Scope.extend(fileScope),
           Effect.mapError(io),
           Effect.tapError(() => Scope.close(fileScope, Exit.void))
         )
+        if (openFile.scope !== undefined) yield* Scope.close(openFile.scope, Exit.void)
+        openFile.scope = fileScope
         return { file, fileScope }
       })
 
@@ -199,7 +214,7 @@ export const make = <E = MutationEvent>(
       })
 
     // ---- Recovery ---------------------------------------------------------
-    const listed = replayable(yield* listSegments(dir))
+    const listed = yield* listReplayable(dir).pipe(Effect.provideService(FileSystem.FileSystem, fs))
     if (!("segments" in listed)) return yield* listed
     const committedEvents: Array<E> = []
     let summary: Replay.Summary = {
@@ -257,9 +272,11 @@ export const make = <E = MutationEvent>(
         if (Option.isSome(summary.tornTail)) {
           size = summary.tornTail.value.lastGoodOffset
           yield* file.truncate(size).pipe(Effect.mapError(io))
-          yield* file.sync.pipe(Effect.mapError(io))
           tornTailTruncated = true
         }
+        // Everything readable now becomes the durable fence (as in lora-wal); fsync
+        // so that is true even if the previous process died before its fsync.
+        yield* file.sync.pipe(Effect.mapError(io))
         yield* file.seek(size, "start")
         active = { file, scope: fileScope, id: newest.id, baseLsn: newestSummary.baseLsn, size }
       }
@@ -272,7 +289,7 @@ export const make = <E = MutationEvent>(
       durableLsn: maxLsn,
       writtenLsn: maxLsn,
       bufferLastLsn: maxLsn,
-      buffer: new Writer(64 * 1024),
+      buffer: new Writer(4096),
       active,
       oldestId: listed.segments[0]?.id ?? active.id,
       bgFailure: undefined as string | undefined,
@@ -406,7 +423,6 @@ export const make = <E = MutationEvent>(
         yield* old.file.sync
       }).pipe(Effect.mapError(io)))
       state.durableLsn = state.writtenLsn
-      yield* Scope.close(old.scope, Exit.void)
       state.active = yield* poisonOn(createSegment((old.id + 1n) as Segment.SegmentId, state.nextLsn))
       yield* poisonOn(syncDir)
     })
@@ -476,7 +492,7 @@ export const make = <E = MutationEvent>(
 
     // ---- Shutdown ---------------------------------------------------------
     // Finalizers run in reverse: the flusher (forked below) stops first, then
-    // this final flush, then the files close, then the lock is released.
+    // this final flush, then the active file closes, then the lock is released.
     yield* Effect.addFinalizer(() =>
       locked(Effect.gen(function*() {
         yield* awaitInFlight

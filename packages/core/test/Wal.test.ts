@@ -210,3 +210,39 @@ describe("recovery", () => {
     }).pipe(Effect.provide(layer))
   })
 })
+
+describe("fsync EIO in every sync mode", () => {
+  const modes = [SyncMode.PerCommit(), SyncMode.Group({ intervalMs: 10 }), SyncMode.None()]
+  for (const mode of modes) {
+    it.effect(`${mode._tag}: poisons, nothing reports success after it, durable commits survive reopen`, () => {
+      const { faults, layer } = setup()
+      return Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/log", syncMode: mode })
+          yield* wal.commitTx([event(1)])
+          yield* wal.commitTx([event(2)])
+          yield* wal.forceFsync
+          expect((yield* wal.status).durableLsn).toBe(6n)
+          faults.inject({ operation: "sync", nth: 1, code: "EIO", pathIncludes: ".wal", persistent: true })
+          // Whatever makes this mode fsync next: a commit, the flusher, or forceFsync.
+          const failed = yield* Effect.exit(
+            mode._tag === "PerCommit"
+              ? wal.commitTx([event(3)])
+              : Effect.zipRight(wal.commitTx([event(3)]), mode._tag === "Group" ? Effect.zipRight(TestClock.adjust(10), settle) : wal.forceFsync)
+          )
+          if (mode._tag !== "Group") expect(Exit.isFailure(failed)).toBe(true)
+          expect(Option.isSome((yield* wal.status).bgFailure)).toBe(true)
+          for (const op of [wal.commitTx([event(4)]), wal.flush, wal.forceFsync, wal.checkpointMarker(lsn(1n))]) {
+            expect(String(Exit.isFailure(yield* Effect.exit(op)) ? "failed" : "succeeded")).toBe("failed")
+          }
+          // None's durableLsn means "handed to the OS" and moved with the write of commit 3.
+          expect((yield* wal.status).durableLsn).toBe(mode._tag === "None" ? 9n : 6n)
+        }))
+        faults.clear()
+        const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log" }), (w) => w.recovery.committedEvents))
+        expect(reopened.slice(0, 2)).toEqual([event(1), event(2)])
+        expect(reopened.every((e) => e._tag === "DeleteNode" && e.nodeId !== 4n)).toBe(true)
+      }).pipe(Effect.provide(layer))
+    })
+  }
+})

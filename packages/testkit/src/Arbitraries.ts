@@ -8,7 +8,10 @@
  */
 import type { MutationEvent } from "@lora-wal/core/MutationEvent"
 import type { Properties, PropertyValue, VectorValues } from "@lora-wal/core/PropertyValue"
+import { SyncMode as SyncModes } from "@lora-wal/core/WalConfig"
+import type { SyncMode } from "@lora-wal/core/WalConfig"
 import * as fc from "effect/FastCheck"
+import { Op, type Workload } from "./CrashHarness.js"
 
 const bitsView = new DataView(new ArrayBuffer(8))
 
@@ -117,3 +120,59 @@ export const mutationEvent: fc.Arbitrary<MutationEvent> = fc.oneof(
   tagged("DetachDeleteNode", { nodeId: u64 }),
   fc.constant({ _tag: "Clear" } as const)
 )
+
+/**
+ * Small events for crash workloads: cheap to encode, easy to model (a set
+ * of node ids).
+ *
+ * @since 0.1.0
+ */
+export const smallEvent: fc.Arbitrary<MutationEvent> = fc.oneof(
+  { arbitrary: fc.nat({ max: 50 }).map((id) => ({ _tag: "CreateNode" as const, id: BigInt(id), labels: ["N"], properties: new Map() })), weight: 4 },
+  { arbitrary: fc.nat({ max: 50 }).map((id) => ({ _tag: "DeleteNode" as const, nodeId: BigInt(id) })), weight: 2 },
+  { arbitrary: fc.constant({ _tag: "Clear" as const }), weight: 1 }
+)
+
+/**
+ * Sync modes, with Group intervals short enough for ticks to matter.
+ *
+ * @since 0.1.0
+ */
+export const syncMode: fc.Arbitrary<SyncMode> = fc.oneof(
+  fc.constant(SyncModes.PerCommit()),
+  fc.integer({ min: 1, max: 20 }).map((intervalMs) => SyncModes.Group({ intervalMs })),
+  fc.constant(SyncModes.None())
+)
+
+/**
+ * Workloads for the crash harness: commits in every sync mode, explicit
+ * begin/append/abort, unfinished transactions, checkpoints with truncation,
+ * clock ticks, clean reopens, and tiny segments that force rotation.
+ *
+ * @since 0.1.0
+ */
+export const workload = <E>(event: fc.Arbitrary<E>, options?: { readonly maxOps?: number }): fc.Arbitrary<Workload<E>> => {
+  const events = fc.array(event, { minLength: 1, maxLength: 4 })
+  const Ops = Op<E>()
+  const op: fc.Arbitrary<Op<E>> = fc.oneof(
+    { arbitrary: events.map((e) => Ops.Commit({ events: e })), weight: 8 },
+    {
+      arbitrary: fc.record({
+        events: fc.array(event, { maxLength: 3 }),
+        batch: fc.boolean(),
+        end: fc.constantFrom("commit" as const, "abort" as const, "leaveOpen" as const)
+      }).map((r) => Ops.LowLevel(r)),
+      weight: 2
+    },
+    { arbitrary: fc.constant(Ops.Flush()), weight: 1 },
+    { arbitrary: fc.constant(Ops.ForceFsync()), weight: 1 },
+    { arbitrary: fc.constant(Ops.Checkpoint()), weight: 1 },
+    { arbitrary: fc.integer({ min: 1, max: 30 }).map((ms) => Ops.Tick({ ms })), weight: 2 },
+    { arbitrary: fc.constant(Ops.Reopen()), weight: 1 }
+  )
+  return fc.record({
+    syncMode,
+    segmentTargetBytes: fc.constantFrom(64, 200, 1024, 8 * 1024 * 1024),
+    ops: fc.array(op, { minLength: 1, maxLength: options?.maxOps ?? 16 })
+  })
+}

@@ -10,3 +10,11 @@ export * as MemoryFileSystem from "./MemoryFileSystem.js"
  * @since 0.1.0
  */
 export * as FaultyFileSystem from "./FaultyFileSystem.js"
+/**
+ * @since 0.1.0
+ */
+export * as CrashHarness from "./CrashHarness.js"
+/**
+ * @since 0.1.0
+ */
+export * as ManualClock from "./ManualClock.js"

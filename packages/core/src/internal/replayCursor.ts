@@ -100,8 +100,10 @@ export class ReplayCursor<E> {
     private readonly onProgress: ((progress: Progress) => Effect.Effect<void>) | undefined,
     chunkBytes: number
   ) {
-    this.buf = new Uint8Array(Math.max(Segment.HEADER_LEN, chunkBytes))
     this.totalBytes = files.reduce((n, f) => n + f.size, 0)
+    // Small logs get a small buffer; it grows when a record is larger.
+    const largest = files.reduce((n, f) => Math.max(n, f.size), 0)
+    this.buf = new Uint8Array(Math.max(Segment.HEADER_LEN, Math.min(chunkBytes, largest)))
   }
 
   /** The next transactions, or `undefined` once the log is exhausted. */

@@ -33,11 +33,14 @@ export const listSegments = (dir: string): Effect.Effect<Array<SegmentFile>, Io,
 /**
  * The segments replay reads, after the recovery rules this library adds to
  * lora-wal's: ids must be contiguous (a deleted middle segment is data loss,
- * not something to skip), and a newest segment shorter than its header is an
- * interrupted rotation that never held a record, so it is set aside.
+ * not something to skip), and a newest segment shorter than its header, or
+ * holding nothing but an invalid header (`newestHeaderValid` false: its
+ * creation was cut before the header reached the disk), is an interrupted
+ * rotation that never held a record, so it is set aside.
  */
 export const replayable = (
-  segments: ReadonlyArray<SegmentFile>
+  segments: ReadonlyArray<SegmentFile>,
+  newestHeaderValid: boolean | undefined = undefined
 ): { readonly segments: ReadonlyArray<SegmentFile>; readonly interrupted: SegmentFile | undefined } | Malformed => {
   for (let i = 1; i < segments.length; i++) {
     const previous = segments[i - 1]!
@@ -50,7 +53,10 @@ export const replayable = (
     }
   }
   const newest = segments[segments.length - 1]
-  const interrupted = newest !== undefined && newest.size < Segment.HEADER_LEN ? newest : undefined
+  const interrupted = newest !== undefined &&
+      (newest.size < Segment.HEADER_LEN || (newest.size === Segment.HEADER_LEN && newestHeaderValid === false))
+    ? newest
+    : undefined
   const kept = interrupted === undefined ? segments : segments.slice(0, -1)
   for (const segment of kept) {
     if (segment.size < Segment.HEADER_LEN) {
@@ -61,3 +67,14 @@ export const replayable = (
   }
   return { segments: kept, interrupted }
 }
+
+/** Whether the newest segment is header-only with an invalid header (read only when it matters). */
+export const listReplayable = (dir: string) =>
+  Effect.gen(function*() {
+    const segments = yield* listSegments(dir)
+    const newest = segments[segments.length - 1]
+    if (newest === undefined || newest.size !== Segment.HEADER_LEN) return replayable(segments)
+    const fs = yield* FileSystem.FileSystem
+    const bytes = yield* fs.readFile(newest.path).pipe(Effect.mapError(Io.fromPlatform))
+    return replayable(segments, Segment.decodeHeader(bytes)._tag === "Right")
+  })
