@@ -227,7 +227,7 @@ describe("fsync EIO in every sync mode", () => {
           // Whatever makes this mode fsync next: a commit, the flusher, or forceFsync.
           const failed = yield* Effect.exit(
             mode._tag === "PerCommit"
-              ? wal.commitTx([event(3)])
+              ? Effect.asVoid(wal.commitTx([event(3)]))
               : Effect.zipRight(wal.commitTx([event(3)]), mode._tag === "Group" ? Effect.zipRight(TestClock.adjust(10), settle) : wal.forceFsync)
           )
           if (mode._tag !== "Group") expect(Exit.isFailure(failed)).toBe(true)
