@@ -102,7 +102,7 @@ describe("Group mode under the test clock", () => {
 })
 
 describe("foreground failures poison", () => {
-  for (const mode of [SyncMode.PerCommit(), SyncMode.None()]) {
+  for (const mode of [SyncMode.PerCommit(), SyncMode.Group({ intervalMs: 10 }), SyncMode.None()]) {
     it.effect(`a failed write (${mode._tag}) fails the commit, poisons, and leaves no fragment after reopen`, () => {
       const { faults, layer } = setup()
       return Effect.gen(function*() {
