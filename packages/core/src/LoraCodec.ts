@@ -310,6 +310,9 @@ const readVector = (r: Reader): PropertyValue => {
   return { _tag: "Vector", values }
 }
 
+const readDate = (r: Reader) => ({ year: r.i32(), month: r.u32(), day: r.u32() })
+const readLocalTime = (r: Reader) => ({ hour: r.u32(), minute: r.u32(), second: r.u32(), nanosecond: r.u32() })
+
 const readValue = (r: Reader, depth: number): PropertyValue => {
   const tag = r.u8()
   switch (tag) {
@@ -333,42 +336,17 @@ const readValue = (r: Reader, depth: number): PropertyValue => {
     case VALUE.Map:
       if (depth >= MAX_NESTING) throw new DecodeFailure(`value nesting deeper than ${MAX_NESTING} levels`)
       return { _tag: "Map", entries: readEntries(r, "property map entry", depth + 1) }
+    // Object literals evaluate in order, so the spreads read the fields in format order.
     case VALUE.Date:
-      return { _tag: "Date", year: r.i32(), month: r.u32(), day: r.u32() }
+      return { _tag: "Date", ...readDate(r) }
     case VALUE.Time:
-      return {
-        _tag: "Time",
-        hour: r.u32(),
-        minute: r.u32(),
-        second: r.u32(),
-        nanosecond: r.u32(),
-        offsetSeconds: r.i32()
-      }
+      return { _tag: "Time", ...readLocalTime(r), offsetSeconds: r.i32() }
     case VALUE.LocalTime:
-      return { _tag: "LocalTime", hour: r.u32(), minute: r.u32(), second: r.u32(), nanosecond: r.u32() }
+      return { _tag: "LocalTime", ...readLocalTime(r) }
     case VALUE.DateTime:
-      return {
-        _tag: "DateTime",
-        year: r.i32(),
-        month: r.u32(),
-        day: r.u32(),
-        hour: r.u32(),
-        minute: r.u32(),
-        second: r.u32(),
-        nanosecond: r.u32(),
-        offsetSeconds: r.i32()
-      }
+      return { _tag: "DateTime", ...readDate(r), ...readLocalTime(r), offsetSeconds: r.i32() }
     case VALUE.LocalDateTime:
-      return {
-        _tag: "LocalDateTime",
-        year: r.i32(),
-        month: r.u32(),
-        day: r.u32(),
-        hour: r.u32(),
-        minute: r.u32(),
-        second: r.u32(),
-        nanosecond: r.u32()
-      }
+      return { _tag: "LocalDateTime", ...readDate(r), ...readLocalTime(r) }
     case VALUE.Duration:
       return { _tag: "Duration", months: r.i64(), days: r.i64(), seconds: r.i64(), nanoseconds: r.i64() }
     case VALUE.Point: {

@@ -236,12 +236,17 @@ export const make = <E = MutationEvent>(
         fence: options.fence,
         codec,
         onTransaction: options.onTransaction ??
-          ((tx) => Effect.sync(() => void committedEvents.push(...tx.events)))
+          ((tx) =>
+            Effect.sync(() => {
+              for (const event of tx.events) committedEvents.push(event)
+            }))
       })
       const newest = listed.segments[listed.segments.length - 1]!
       if (Option.isSome(summary.tornTail)) {
         const torn = summary.tornTail.value
-        if (torn.segmentId !== newest.id) {
+        // A sealed segment was fsynced whole before it was sealed: damage in it is never a crash's torn tail.
+        const tornSegment = summary.segments.find((s) => s.id === torn.segmentId)
+        if (torn.segmentId !== newest.id || tornSegment?.sealed === true) {
           return yield* new Malformed({ reason: `torn tail found in sealed segment ${torn.segmentPath}` })
         }
         if (torn.classification === "corruption" && options.repair !== true) {

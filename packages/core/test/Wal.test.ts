@@ -168,6 +168,23 @@ describe("recovery", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("damage at the end of a sealed newest segment is Malformed, not a torn tail to cut", () => {
+    const { layer, state } = setup()
+    return Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
+        for (let i = 0; i < 3; i++) yield* wal.commitTx([event(i)])
+      }))
+      // The newest (active) segment is gone, so segment 2, sealed, is the newest; then its end is damaged.
+      state.nodes.delete("/log/0000000003.wal")
+      const sealed = state.read("/log/0000000002.wal")!
+      state.write("/log/0000000002.wal", Uint8Array.of(...sealed, 0xde, 0xad))
+      const exit = yield* Effect.exit(Effect.scoped(Wal.make({ dir: "/log" })))
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("torn tail found in sealed segment /log/0000000002.wal")
+      expect(state.read("/log/0000000002.wal")!.length).toBe(sealed.length + 2)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a second open of a live directory is AlreadyOpen; after close it opens", () => {
     const { layer } = setup()
     return Effect.gen(function*() {
