@@ -82,6 +82,35 @@ describe("each directory fsync is needed (directory-entry-loss crashes)", () => 
     }))
 })
 
+describe("the directory fsync after truncation", () => {
+  // Truncated segments are all at or below the snapshot's fence, so no durable
+  // commit depends on it; what it buys is a truncation that stays done.
+  const truncateThenCrash = (skipAfterTruncation: boolean) =>
+    Effect.gen(function*() {
+      const state = new MemoryFileSystem.MemoryState()
+      let skipping = false
+      const fsLayer = Layer.succeed(
+        FileSystem.FileSystem,
+        skipDirectorySyncs(() => skipping)(MemoryFileSystem.make(state))
+      )
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/wal", segmentTargetBytes: 64 })
+        for (let i = 0; i < 6; i++) yield* wal.commitTx([event(i)])
+        yield* wal.forceFsync
+        skipping = skipAfterTruncation
+        yield* wal.truncateUpTo((yield* wal.status).durableLsn)
+      })).pipe(Effect.provide(Layer.provideMerge(DirLock.layerMemory, fsLayer)))
+      const after = state.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
+      return after.children("/wal").filter((name) => name.endsWith(".wal")).sort()
+    })
+
+  it.effect("keeps truncated segments deleted across a directory-entry-loss crash; without it they come back", () =>
+    Effect.gen(function*() {
+      expect(yield* truncateThenCrash(false)).toEqual(["0000000005.wal", "0000000006.wal"])
+      expect((yield* truncateThenCrash(true)).length).toBe(6)
+    }))
+})
+
 describe("ManualClock", () => {
   it.effect("drives the Group flusher: one fsync per interval covered", () =>
     ManualClock.withManualClock((clock) =>
