@@ -61,4 +61,8 @@ export * as WalConfig from "./WalConfig.js"
 /**
  * @since 0.1.0
  */
+export * as WalRecorder from "./WalRecorder.js"
+/**
+ * @since 0.1.0
+ */
 export * as WalError from "./WalError.js"
