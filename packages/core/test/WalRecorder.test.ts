@@ -139,7 +139,7 @@ describe("WalRecorder state machine", () => {
       expect(calls).toEqual(["/log:false", "/log:true", "/log:true"])
       failNext = true
       expect(failureOf(yield* Effect.exit(r.flush))).toContain("WAL flush failed: mirror disk full")
-      expect(yield* r.poisonedReason).toEqual(Option.some("mirror disk full"))
+      expect(yield* r.poisonedReason).toEqual(Option.some("WAL flush failed: mirror disk full"))
     }).pipe(Effect.provide(layer))
   })
 
