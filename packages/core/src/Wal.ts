@@ -29,6 +29,7 @@ import * as Scope from "effect/Scope"
 import { Writer } from "./Bytes.js"
 import { DirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
+import { makeDirectoryDurably, syncDirectory } from "./internal/durable.js"
 import { joinPath, listReplayable, listSegments } from "./internal/segments.js"
 import * as LoraCodec from "./LoraCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
@@ -141,12 +142,6 @@ export interface Options<E> {
 
 const LSN_LIMIT = 0xffff_ffff_ffff_ffffn
 
-const parentOf = (path: string): string => {
-  const trimmed = path.replace(/\/+$/, "")
-  const i = trimmed.lastIndexOf("/")
-  return i < 0 ? "." : i === 0 ? "/" : trimmed.slice(0, i)
-}
-
 const io = (e: import("@effect/platform/Error").PlatformError) => Io.fromPlatform(e)
 
 interface ActiveFile {
@@ -176,14 +171,9 @@ export const make = <E = MutationEvent>(
     const codec = options.codec ?? (LoraCodec.codec as unknown as EventCodec<E>)
     const segmentPath = (id: Segment.SegmentId) => joinPath(dir, Segment.fileName(id))
 
-    const syncDirectory = (path: string) =>
-      Effect.scoped(Effect.flatMap(fs.open(path, { flag: "r" }), (handle) => handle.sync)).pipe(Effect.mapError(io))
-    const syncDir = syncDirectory(dir)
-    if (!(yield* fs.exists(dir).pipe(Effect.mapError(io)))) {
-      // A new log directory must itself survive a crash: fsync its parent's entry.
-      yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(io))
-      yield* syncDirectory(parentOf(dir))
-    }
+    const syncDir = syncDirectory(fs, dir).pipe(Effect.mapError(io))
+    // A new log directory must itself survive a crash.
+    yield* makeDirectoryDurably(fs, dir).pipe(Effect.mapError(io))
     yield* lock.acquire(dir)
 
     // The active segment's handle is closed by this finalizer, which runs after

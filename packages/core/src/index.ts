@@ -9,6 +9,10 @@ export * as EventCodec from "./EventCodec.js"
 /**
  * @since 0.1.0
  */
+export * as Checkpoint from "./Checkpoint.js"
+/**
+ * @since 0.1.0
+ */
 export * as DirLock from "./DirLock.js"
 /**
  * @since 0.1.0

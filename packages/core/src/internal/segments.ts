@@ -13,6 +13,13 @@ export interface SegmentFile {
 
 export const joinPath = (dir: string, name: string): string => dir.endsWith("/") ? `${dir}${name}` : `${dir}/${name}`
 
+/** The directory holding `path` ("." for a bare relative name). */
+export const parentOf = (path: string): string => {
+  const trimmed = path.replace(/\/+$/, "")
+  const i = trimmed.lastIndexOf("/")
+  return i < 0 ? "." : i === 0 ? "/" : trimmed.slice(0, i)
+}
+
 /** Every `<digits>.wal` file in `dir`, oldest first, with its size. */
 export const listSegments = (dir: string): Effect.Effect<Array<SegmentFile>, Io, FileSystem.FileSystem> =>
   Effect.gen(function*() {
