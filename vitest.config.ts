@@ -6,13 +6,15 @@ import { shared } from "./vitest.shared.js"
 export default defineConfig({
   ...shared,
   test: {
-    projects: ["packages/core", "packages/testkit", "packages/platform-node"].map((root) => ({
+    projects: ["packages/core", "packages/testkit", "packages/platform-node", "examples/graph-store"].map((root) => ({
       ...shared,
       test: {
         name: root.split("/")[1]!,
         root,
         include: ["test/**/*.test.ts"],
-        ...(root === "packages/platform-node" ? { globalSetup: ["./test/globalSetup.ts"] } : {}),
+        ...(root === "packages/platform-node" || root === "examples/graph-store"
+          ? { globalSetup: ["../../packages/platform-node/test/globalSetup.ts"] }
+          : {}),
         testTimeout: 120_000,
         hookTimeout: 120_000
       }

@@ -10,7 +10,9 @@ export const shared: ViteUserConfig = {
       { find: /^@lora-wal\/core$/, replacement: `${src("core")}/index.ts` },
       { find: /^@lora-wal\/core\/(.*)$/, replacement: `${src("core")}/$1.ts` },
       { find: /^@lora-wal\/testkit$/, replacement: `${src("testkit")}/index.ts` },
-      { find: /^@lora-wal\/testkit\/(.*)$/, replacement: `${src("testkit")}/$1.ts` }
+      { find: /^@lora-wal\/testkit\/(.*)$/, replacement: `${src("testkit")}/$1.ts` },
+      { find: /^@lora-wal\/platform-node$/, replacement: `${src("platform-node")}/index.ts` },
+      { find: /^@lora-wal\/platform-node\/(.*)$/, replacement: `${src("platform-node")}/$1.ts` }
     ]
   }
 }
