@@ -65,6 +65,10 @@ export * as WalConfig from "./WalConfig.js"
 /**
  * @since 0.1.0
  */
+export * as WalMetrics from "./WalMetrics.js"
+/**
+ * @since 0.1.0
+ */
 export * as WalRecorder from "./WalRecorder.js"
 /**
  * @since 0.1.0

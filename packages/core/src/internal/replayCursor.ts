@@ -2,12 +2,14 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type { EventCodec } from "../EventCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "../Lsn.js"
 import * as Record from "../Record.js"
 import * as Segment from "../Segment.js"
+import { replayBytes } from "../WalMetrics.js"
 import { Io, Malformed, type RecordError, type WalError } from "../WalError.js"
 import type { SegmentFile } from "./segments.js"
 
@@ -232,6 +234,7 @@ export class ReplayCursor<E> {
       }
       self.eof = self.bufLen < self.buf.length || self.fileBase + self.bufLen >= self.current.size
       self.bytesRead += read
+      yield* Metric.incrementBy(replayBytes, read)
       if (self.onProgress !== undefined && read > 0) {
         yield* self.onProgress({ bytesRead: self.bytesRead, totalBytes: self.totalBytes })
       }
