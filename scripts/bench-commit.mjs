@@ -11,7 +11,11 @@ import * as path from "node:path"
 import { parseArgs } from "node:util"
 
 const { values: args } = parseArgs({
-  options: { tmp: { type: "string", default: os.tmpdir() }, scale: { type: "string", default: "1" } }
+  options: {
+    tmp: { type: "string", default: os.tmpdir() },
+    scale: { type: "string", default: "1" },
+    out: { type: "string" }
+  }
 })
 const scale = Number(args.scale)
 const root = fs.mkdtempSync(path.join(args.tmp, "lora-wal-bench-commit-"))
@@ -95,6 +99,25 @@ results.push(await Effect.runPromise(walCase("wal.none.1ev", "None, 1 event/comm
 results.push(await Effect.runPromise(walCase("wal.none.100ev", "None, 100 events/commit", None(), n(2000), 100, 1)))
 fs.rmSync(root, { recursive: true, force: true })
 
+if (args.out) {
+  const durable = (name) => name.startsWith("raw") || name.includes("percommit")
+  fs.writeFileSync(args.out, JSON.stringify({
+    schema: "wal-bench-results/v1",
+    label: "lora-wal-effect",
+    created: new Date().toISOString(),
+    host: { node: process.version, tmp_dir: args.tmp },
+    results: results.map((r) => ({
+      id: r.case,
+      title: r.what,
+      unit: r.case.endsWith("100ev") ? "rows/s" : "commits/s",
+      median: r.case.endsWith("100ev") ? r.eventsPerSecond : r.commitsPerSecond,
+      p50_us: r.p50Us,
+      p99_us: r.p99Us,
+      durable: durable(r.case),
+      extra: { commits_per_s: r.commitsPerSecond, events_per_s: r.eventsPerSecond }
+    }))
+  }, null, 2))
+}
 console.log(JSON.stringify({ node: process.version, tmp: args.tmp, results }, null, 2))
 for (const r of results) {
   console.log(`${r.case.padEnd(20)} ${String(r.commitsPerSecond).padStart(8)} commits/s ${String(r.eventsPerSecond).padStart(9)} events/s  p50 ${r.p50Us} µs  p99 ${r.p99Us} µs  — ${r.what}`)

@@ -17,7 +17,9 @@ const { values: args } = parseArgs({
     mb: { type: "string", default: "200" },
     dir: { type: "string" },
     keep: { type: "boolean", default: false },
-    child: { type: "string" }
+    child: { type: "string" },
+    modes: { type: "string", default: "collect,stream" },
+    out: { type: "string" }
   }
 })
 
@@ -97,7 +99,7 @@ const run = (mode) =>
 
 const mb = written / (1024 * 1024)
 const results = {}
-for (const mode of ["collect", "stream"]) {
+for (const mode of args.modes.split(",")) {
   const r = run(mode)
   results[mode] = {
     seconds: Number(r.seconds.toFixed(3)),
@@ -106,6 +108,16 @@ for (const mode of ["collect", "stream"]) {
     eventsPerSecond: Math.round(r.events / r.seconds),
     peakRssMiB: Number((r.maxRssBytes / (1024 * 1024)).toFixed(1))
   }
+}
+if (args.out) {
+  fs.writeFileSync(args.out, JSON.stringify({
+    schema: "wal-bench-results/v1",
+    label: "lora-wal-effect",
+    results: Object.entries(results).flatMap(([mode, r]) => [
+      { id: `replay.${mode}.${Math.round(mb)}MiB`, title: `${mode === "stream" ? "streaming" : "collected"} replay of a ${Math.round(mb)} MiB log: MiB/s`, unit: "MiB/s", median: r.mbPerSecond, extra: { events_per_s: r.eventsPerSecond, peak_rss_mib: r.peakRssMiB } },
+      { id: `replay.${mode}.${Math.round(mb)}MiB.rss`, title: `${mode === "stream" ? "streaming" : "collected"} replay of a ${Math.round(mb)} MiB log: peak RSS`, unit: "MiB", median: r.peakRssMiB }
+    ])
+  }, null, 2))
 }
 console.log(JSON.stringify({ logMiB: Number(mb.toFixed(1)), dir, node: process.version, results }, null, 2))
 for (const [mode, r] of Object.entries(results)) {
