@@ -364,6 +364,8 @@ export const make = <E = MutationEvent>(
     const syncUpTo = (target: bigint, force: boolean): Effect.Effect<void, WalError> =>
       Effect.gen(function*() {
         let mustLead = force
+        // Let concurrent committers append before a leader writes, so one fsync covers them all.
+        yield* Effect.yieldNow()
         for (;;) {
           const step = yield* locked(Effect.gen(function*() {
             yield* healthy
