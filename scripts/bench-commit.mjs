@@ -3,7 +3,7 @@
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
 import { NodeFileSystem } from "@effect/platform-node"
 import { Wal, WalConfig } from "@lora-wal/core"
-import { NodeDirLock } from "@lora-wal/platform-node"
+import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -21,7 +21,10 @@ const scale = Number(args.scale)
 const root = fs.mkdtempSync(path.join(args.tmp, "lora-wal-bench-commit-"))
 let dirs = 0
 const freshDir = () => path.join(root, `case-${dirs++}`)
-const layer = Layer.merge(NodeFileSystem.layer, NodeDirLock.layer)
+const layers = {
+  async: Layer.merge(NodeFileSystem.layer, NodeDirLock.layer),
+  sync: Layer.merge(NodeSyncFileSystem.layer, NodeDirLock.layer)
+}
 
 const event = (i) => ({
   _tag: "CreateNode",
@@ -64,7 +67,7 @@ const rawFsync = async (ops) => {
   return summarize("raw.write+fsync", "FileHandle.write 140 B + await sync(), one at a time (what one commit costs at the OS)", ops, 1, seconds, lat)
 }
 
-const walCase = (name, what, syncMode, commits, eventsPerCommit, concurrency) =>
+const walCase = (name, what, syncMode, commits, eventsPerCommit, concurrency, io = "async") =>
   Effect.scoped(Effect.gen(function*() {
     const wal = yield* Wal.make({ dir: freshDir(), syncMode })
     const batch = (i) => Array.from({ length: eventsPerCommit }, (_, j) => event(i * eventsPerCommit + j))
@@ -84,7 +87,7 @@ const walCase = (name, what, syncMode, commits, eventsPerCommit, concurrency) =>
     yield* wal.forceFsync
     const seconds = (performance.now() - start) / 1000
     return summarize(name, what, commits, eventsPerCommit, seconds, lat)
-  })).pipe(Effect.provide(layer))
+  })).pipe(Effect.provide(layers[io]))
 
 const n = (x) => Math.max(10, Math.round(x * scale))
 const results = []
@@ -92,6 +95,9 @@ results.push(await rawFsync(n(2000)))
 const { PerCommit, Group, None } = WalConfig.SyncMode
 for (const c of [1, 8, 64]) {
   results.push(await Effect.runPromise(walCase(`wal.percommit.c${c}`, `PerCommit, ${c} concurrent committer(s), 1 event/commit`, PerCommit(), n(c === 1 ? 2000 : 2000 * Math.min(c, 8)), 1, c)))
+}
+for (const c of [1, 64]) {
+  results.push(await Effect.runPromise(walCase(`wal.percommit.c${c}.syncio`, `PerCommit, ${c} committer(s), NodeSyncFileSystem (synchronous write + fdatasync)`, PerCommit(), n(c === 1 ? 2000 : 16000), 1, c, "sync")))
 }
 results.push(await Effect.runPromise(walCase("wal.group10.1ev", "Group{10ms}, 1 event/commit (durable within 10 ms)", Group({ intervalMs: 10 }), n(50000), 1, 1)))
 results.push(await Effect.runPromise(walCase("wal.group10.100ev", "Group{10ms}, 100 events/commit", Group({ intervalMs: 10 }), n(2000), 100, 1)))

@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as NodeDirLock from "../src/NodeDirLock.js"
+import * as NodeSyncFileSystem from "../src/NodeSyncFileSystem.js"
 
 /** A filesystem + lock pair that a contract test runs against, with a fresh directory per call. */
 export interface Platform {
@@ -24,6 +25,12 @@ export const nodePlatform: Platform = {
   freshDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-test-"))
 }
 
+export const nodeSyncPlatform: Platform = {
+  name: "node-sync-io",
+  layer: () => Layer.merge(NodeSyncFileSystem.layer, NodeDirLock.layer),
+  freshDir: nodePlatform.freshDir
+}
+
 export const memoryPlatform: Platform = {
   name: "memory",
   layer: () => {
@@ -33,7 +40,7 @@ export const memoryPlatform: Platform = {
   freshDir: () => `/data/wal-${counter++}`
 }
 
-export const platforms: ReadonlyArray<Platform> = [nodePlatform, memoryPlatform]
+export const platforms: ReadonlyArray<Platform> = [nodePlatform, nodeSyncPlatform, memoryPlatform]
 
 /** Copies a directory from the real disk into whatever filesystem is provided. */
 export const copyIn = (from: string, to: string) =>
