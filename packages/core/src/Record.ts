@@ -157,21 +157,35 @@ export const frameAt = (bytes: Uint8Array, offset: number, end: number): FrameAt
   const available = end - offset
   if (available <= 0) return { _tag: "End" }
   if (available < 4) return { _tag: "Short", available, declared: undefined }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, available)
-  const length = view.getUint32(0, true)
+  const length = u32At(bytes, offset)
   if (length < MIN_LEN) return { _tag: "TooSmall", declared: length }
   if (length > available) return { _tag: "Short", available, declared: length }
+  const view = viewOf(bytes)
   return {
     _tag: "Frame",
     frame: {
       length,
       kind: bytes[offset + 4]!,
-      lsn: unsafeLsn(view.getBigUint64(5, true)),
-      txBeginLsn: unsafeLsn(view.getBigUint64(13, true)),
-      storedCrc: view.getUint32(length - 4, true),
+      lsn: unsafeLsn(view.getBigUint64(offset + 5, true)),
+      txBeginLsn: unsafeLsn(view.getBigUint64(offset + 13, true)),
+      storedCrc: u32At(bytes, offset + length - 4),
       actualCrc: crc32(bytes.subarray(offset, offset + length - 4))
     }
   }
+}
+
+const u32At = (bytes: Uint8Array, at: number): number =>
+  (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
+
+/** One DataView per buffer, reused while replay decodes the records in it. */
+let lastBytes: Uint8Array | undefined
+let lastView: DataView | undefined
+const viewOf = (bytes: Uint8Array): DataView => {
+  if (bytes !== lastBytes) {
+    lastBytes = bytes
+    lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+  return lastView!
 }
 
 /**
