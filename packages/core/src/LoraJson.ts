@@ -248,42 +248,18 @@ const valueFromJson = (json: PropertyValueJson): PropertyValue => {
       return { _tag: "List", items: json.items.map(valueFromJson) }
     case "Map":
       return { _tag: "Map", entries: entriesFromJson(json.entries) }
+    // Temporal values carry the same fields in both forms, but for the offset's name.
     case "Date":
-      return { _tag: "Date", year: json.year, month: json.month, day: json.day }
-    case "Time":
-      return {
-        _tag: "Time",
-        hour: json.hour,
-        minute: json.minute,
-        second: json.second,
-        nanosecond: json.nanosecond,
-        offsetSeconds: json.offset_seconds
-      }
     case "LocalTime":
-      return { _tag: "LocalTime", hour: json.hour, minute: json.minute, second: json.second, nanosecond: json.nanosecond }
-    case "DateTime":
-      return {
-        _tag: "DateTime",
-        year: json.year,
-        month: json.month,
-        day: json.day,
-        hour: json.hour,
-        minute: json.minute,
-        second: json.second,
-        nanosecond: json.nanosecond,
-        offsetSeconds: json.offset_seconds
-      }
-    case "LocalDateTime":
-      return {
-        _tag: "LocalDateTime",
-        year: json.year,
-        month: json.month,
-        day: json.day,
-        hour: json.hour,
-        minute: json.minute,
-        second: json.second,
-        nanosecond: json.nanosecond
-      }
+    case "LocalDateTime": {
+      const { type, ...fields } = json
+      return { _tag: type, ...fields } as PropertyValue
+    }
+    case "Time":
+    case "DateTime": {
+      const { offset_seconds, type, ...fields } = json
+      return { _tag: type, ...fields, offsetSeconds: offset_seconds } as PropertyValue
+    }
     case "Duration":
       return {
         _tag: "Duration",
@@ -337,41 +313,16 @@ export const valueToJson = (value: PropertyValue): PropertyValueJson => {
     case "Map":
       return { type: "Map", entries: entriesToJson(value.entries) }
     case "Date":
-      return { type: "Date", year: value.year, month: value.month, day: value.day }
-    case "Time":
-      return {
-        type: "Time",
-        hour: value.hour,
-        minute: value.minute,
-        second: value.second,
-        nanosecond: value.nanosecond,
-        offset_seconds: value.offsetSeconds
-      }
     case "LocalTime":
-      return { type: "LocalTime", hour: value.hour, minute: value.minute, second: value.second, nanosecond: value.nanosecond }
-    case "DateTime":
-      return {
-        type: "DateTime",
-        year: value.year,
-        month: value.month,
-        day: value.day,
-        hour: value.hour,
-        minute: value.minute,
-        second: value.second,
-        nanosecond: value.nanosecond,
-        offset_seconds: value.offsetSeconds
-      }
-    case "LocalDateTime":
-      return {
-        type: "LocalDateTime",
-        year: value.year,
-        month: value.month,
-        day: value.day,
-        hour: value.hour,
-        minute: value.minute,
-        second: value.second,
-        nanosecond: value.nanosecond
-      }
+    case "LocalDateTime": {
+      const { _tag, ...fields } = value
+      return { type: _tag, ...fields } as PropertyValueJson
+    }
+    case "Time":
+    case "DateTime": {
+      const { _tag, offsetSeconds, ...fields } = value
+      return { type: _tag, ...fields, offset_seconds: offsetSeconds } as PropertyValueJson
+    }
     case "Duration":
       return {
         type: "Duration",
