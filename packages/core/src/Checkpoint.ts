@@ -99,19 +99,25 @@ export const writeSnapshot = (
   }).pipe(Effect.mapError(io))
 
 /**
- * Intact snapshots in `dir`, newest first (damaged or temporary files are skipped).
+ * An intact snapshot file: its LSN, where it is, and the caller's payload.
  *
  * @since 0.1.0
  */
-export const listSnapshots = (
-  dir: string
-): Effect.Effect<Array<{ readonly lsn: Lsn; readonly path: string; readonly payload: Uint8Array }>, Io, FileSystem.FileSystem> =>
+export interface Snapshot {
+  readonly lsn: Lsn
+  readonly path: string
+  readonly payload: Uint8Array
+}
+
+/** Intact snapshots, newest first, reading no more files than it takes to find `limit` of them. */
+const readSnapshots = (dir: string, limit: number): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (!(yield* fs.exists(dir))) return []
     const names = (yield* fs.readDirectory(dir)).filter((n) => NAME.test(n)).sort().reverse()
-    const found: Array<{ readonly lsn: Lsn; readonly path: string; readonly payload: Uint8Array }> = []
+    const found: Array<Snapshot> = []
     for (const name of names) {
+      if (found.length >= limit) break
       const path = joinPath(dir, name)
       const decoded = decodeSnapshot(yield* fs.readFile(path))
       if (decoded === undefined) {
@@ -122,6 +128,14 @@ export const listSnapshots = (
     }
     return found
   }).pipe(Effect.mapError(io))
+
+/**
+ * Intact snapshots in `dir`, newest first (damaged or temporary files are skipped).
+ *
+ * @since 0.1.0
+ */
+export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem> =>
+  readSnapshots(dir, Infinity)
 
 /**
  * LoraDB's checkpoint: forceFsync, snapshot at the durable LSN (written by
@@ -177,7 +191,7 @@ export const recover = <E>(
   options: Omit<Wal.Options<E>, "fence"> & { readonly snapshotDir: string }
 ): Effect.Effect<Recovered<E>, WalError, FileSystem.FileSystem | DirLock | Scope.Scope> =>
   Effect.gen(function*() {
-    const snapshot = Option.fromNullable((yield* listSnapshots(options.snapshotDir))[0])
+    const snapshot = Option.fromNullable((yield* readSnapshots(options.snapshotDir, 1))[0])
     const fence = Option.match(snapshot, { onNone: () => unsafeLsn(0n), onSome: (s) => s.lsn })
     const wal = yield* Wal.make<E>({ ...options, fence })
     const newerCheckpointInLog = Option.filter(wal.recovery.summary.checkpointLsnObserved, (marker) => marker > fence)

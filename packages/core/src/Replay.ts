@@ -88,14 +88,14 @@ export interface Options<E> {
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
+type Listed = Exclude<Effect.Effect.Success<ReturnType<typeof listReplayable>>, WalError>
+
 const open = <E>(
-  dir: string,
+  listed: Listed,
   options: Options<E> | undefined
-): Effect.Effect<Cursor.ReplayCursor<E>, WalError, FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<Cursor.ReplayCursor<E>, never, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const fs = yield* FileSystemTag
-    const listed = yield* listReplayable(dir)
-    if (!("segments" in listed)) return yield* listed
     const scope = yield* Effect.scope
     return new Cursor.ReplayCursor<E>(
       fs,
@@ -108,6 +108,33 @@ const open = <E>(
       options?.chunkBytes ?? Cursor.DEFAULT_CHUNK_BYTES
     )
   })
+
+const list = (dir: string) =>
+  Effect.flatMap(listReplayable(dir), (listed) => ("segments" in listed ? Effect.succeed(listed) : Effect.fail(listed)))
+
+/**
+ * {@link run} over segments already listed (the live log lists them once
+ * for its own recovery decisions).
+ *
+ * @internal
+ */
+export const runListed = <E, E2, R2>(
+  dir: string,
+  listed: Listed,
+  options: Options<E> & {
+    readonly onTransaction: (transaction: Transaction<E>) => Effect.Effect<void, E2, R2>
+  }
+): Effect.Effect<Summary, WalError | E2, FileSystem.FileSystem | R2> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const cursor = yield* open(listed, options)
+      for (;;) {
+        const batch = yield* cursor.pull
+        if (batch === undefined) return cursor.summary()
+        for (const transaction of batch) yield* options.onTransaction(transaction)
+      }
+    })
+  ).pipe(Effect.withSpan("lora-wal.replay", { attributes: { dir } }))
 
 /**
  * Replays `dir`, handing each committed transaction to `onTransaction` as it
@@ -122,16 +149,7 @@ export const run = <E = MutationEvent, E2 = never, R2 = never>(
     readonly onTransaction: (transaction: Transaction<E>) => Effect.Effect<void, E2, R2>
   }
 ): Effect.Effect<Summary, WalError | E2, FileSystem.FileSystem | R2> =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const cursor = yield* open(dir, options)
-      for (;;) {
-        const batch = yield* cursor.pull
-        if (batch === undefined) return cursor.summary()
-        for (const transaction of batch) yield* options.onTransaction(transaction)
-      }
-    })
-  ).pipe(Effect.withSpan("lora-wal.replay", { attributes: { dir } }))
+  Effect.flatMap(list(dir), (listed) => runListed(dir, listed, options))
 
 /**
  * Replays `dir` and collects every committed event: lora-wal's `replay_dir`.
@@ -163,7 +181,7 @@ export const stream = <E = MutationEvent>(
   options?: Options<E>
 ): Stream.Stream<Transaction<E>, WalError, FileSystem.FileSystem> =>
   Stream.unwrapScoped(
-    Effect.map(open(dir, options), (cursor) =>
+    Effect.map(Effect.flatMap(list(dir), (listed) => open(listed, options)), (cursor) =>
       Stream.repeatEffectChunkOption(
         cursor.pull.pipe(
           Effect.mapError(Option.some),

@@ -224,7 +224,7 @@ export const make = <E = MutationEvent>(
       active = yield* createSegment(listed.interrupted?.id ?? (1n as Segment.SegmentId), 1n)
       yield* syncDir
     } else {
-      summary = yield* Replay.run<E>(dir, {
+      summary = yield* Replay.runListed<E, never, never>(dir, listed, {
         fence: options.fence,
         codec,
         onTransaction: options.onTransaction ??

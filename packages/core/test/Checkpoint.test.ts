@@ -1,4 +1,4 @@
-import { MemoryFileSystem } from "@lora-wal/testkit"
+import { CrashHarness, MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -29,19 +29,12 @@ const crashDuringCheckpoint = (crashAt: number, model: MemoryFileSystem.CrashMod
         yield* wal.commitTx([event(i)])
         applied.push(i)
       }
-      machine.crashAt(crashAt, model, mulberry(seed))
+      machine.crashAt(crashAt, model, CrashHarness.prng(seed))
       yield* Checkpoint.checkpoint(wal, { snapshotDir: "/db/snapshots", write: () => Effect.succeed(encode(applied)) })
       checkpointed = true
     })).pipe(Effect.catchAll(() => Effect.void), Effect.provide(layerFor(machine)))
-    return { after: machine.crashed ?? machine.crash(model, mulberry(seed)), checkpointed, applied }
+    return { after: machine.crashed ?? machine.crash(model, CrashHarness.prng(seed)), checkpointed, applied }
   })
-
-const mulberry = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 describe("a crash at every step of a checkpoint", () => {
   for (const model of MemoryFileSystem.crashModels) {

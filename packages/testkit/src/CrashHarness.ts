@@ -125,7 +125,12 @@ export interface CaseOptions<E, S> {
   readonly transformFileSystem?: ((fs: FileSystem.FileSystem) => FileSystem.FileSystem) | undefined
 }
 
-/** mulberry32: small, fast, good enough to spread crash points. */
+/**
+ * A seeded PRNG (mulberry32): small, fast, and reproducible, so a failing
+ * case replays from its seed.
+ *
+ * @since 0.1.0
+ */
 export const prng = (seed: number) => () => {
   seed = (seed + 0x6d2b79f5) | 0
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
