@@ -11,7 +11,10 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
+import type { ParseOptions } from "effect/SchemaAST"
+import type * as SchemaAST from "effect/SchemaAST"
 import * as Schema from "effect/Schema"
 import type { MutationEvent } from "./MutationEvent.js"
 import type { Properties, PropertyValue, VectorValues } from "./PropertyValue.js"
@@ -104,6 +107,39 @@ export type PropertyValueJson =
   }
   | { readonly type: "Binary"; readonly len?: string | undefined; readonly segments: ReadonlyArray<string> }
 
+/**
+ * A JSON object of values that keeps every own key. `Schema.Record` builds
+ * its output by assignment, which turns a `"__proto__"` key into a prototype
+ * change and loses it; a property may legitimately be called that.
+ */
+const JsonObject = <A>(value: Schema.Schema<A>): Schema.Schema<{ readonly [key: string]: A }> => {
+  const run = (parse: (u: unknown, options?: ParseOptions) => Effect.Effect<A, ParseResult.ParseIssue>) =>
+  (input: unknown, options: ParseOptions, ast: SchemaAST.Declaration) => {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      return Effect.fail(new ParseResult.Type(ast, input))
+    }
+    const source = input as { readonly [key: string]: unknown }
+    return Effect.map(
+      Effect.forEach(Object.keys(source), (key) =>
+        parse(source[key], options).pipe(
+          Effect.mapError((issue) => new ParseResult.Pointer(key, input, issue)),
+          Effect.map((decoded) => [key, decoded] as const)
+        )),
+      (entries) => {
+        const out: { [key: string]: A } = {}
+        for (const [key, decoded] of entries) {
+          Object.defineProperty(out, key, { value: decoded, enumerable: true, writable: true, configurable: true })
+        }
+        return out
+      }
+    )
+  }
+  return Schema.declare([value], {
+    decode: (item) => run(ParseResult.decodeUnknown(item)),
+    encode: (item) => run(ParseResult.encodeUnknown(item))
+  }, { identifier: "JsonObject" })
+}
+
 const localTimeFields = { hour: U32, minute: U32, second: U32, nanosecond: U32 }
 const dateFields = { year: I32, month: U32, day: U32 }
 
@@ -125,7 +161,7 @@ export const PropertyValueJson: Schema.Schema<PropertyValueJson> = Schema.Union(
   Schema.Struct({ type: Schema.Literal("List"), items: Schema.Array(Schema.suspend(() => PropertyValueJson)) }),
   Schema.Struct({
     type: Schema.Literal("Map"),
-    entries: Schema.Record({ key: Schema.String, value: Schema.suspend(() => PropertyValueJson) })
+    entries: JsonObject(Schema.suspend(() => PropertyValueJson))
   }),
   Schema.Struct({ type: Schema.Literal("Date"), ...dateFields }),
   Schema.Struct({ type: Schema.Literal("Time"), ...localTimeFields, offset_seconds: I32 }),
@@ -383,7 +419,7 @@ export type MutationEventJson =
   | { readonly type: "DeleteNode" | "DetachDeleteNode"; readonly node_id: string }
   | { readonly type: "Clear" }
 
-const JsonProperties = Schema.Record({ key: Schema.String, value: PropertyValueJson })
+const JsonProperties = JsonObject(PropertyValueJson)
 
 /**
  * Structural schema of {@link MutationEventJson}.

@@ -88,6 +88,20 @@ describe("codec and framing properties", () => {
     )
   })
 
+  it("a property or map key named __proto__ survives the JSON form", () => {
+    const decode = Schema.decodeUnknownSync(LoraJson.MutationEventFromJson)
+    const event: MutationEvent = {
+      _tag: "CreateNode",
+      id: 1n,
+      labels: [],
+      properties: new Map([
+        ["__proto__", { _tag: "Int", value: 1n }],
+        ["m", { _tag: "Map", entries: new Map([["__proto__", { _tag: "Null" }]]) }]
+      ])
+    }
+    expect(decode(JSON.parse(JSON.stringify(LoraJson.eventToJson(event))))).toEqual(event)
+  })
+
   it("Float values keep their exact bits through the JSON form", () => {
     const decode = Schema.decodeUnknownSync(LoraJson.MutationEventFromJson)
     fc.assert(
