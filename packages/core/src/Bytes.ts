@@ -154,10 +154,27 @@ export class Writer {
 
   /** Length-prefixed UTF-8; a lone surrogate fails rather than being replaced. */
   string(value: string): void {
-    if (!value.isWellFormed()) throw new EncodeFailure("string contains a lone UTF-16 surrogate")
-    this.reserve(8 + value.length * 3)
+    const n = value.length
+    this.reserve(8 + n * 3)
+    const bytes = this.bytes
     const start = this.length + 8
-    const { written } = utf8Encoder.encodeInto(value, this.bytes.subarray(start))
+    // Short ASCII strings (most keys, labels and values) are copied unit by
+    // unit: cheaper than a TextEncoder call and its subarray.
+    if (n <= 64) {
+      let i = 0
+      for (; i < n; i++) {
+        const unit = value.charCodeAt(i)
+        if (unit >= 0x80) break
+        bytes[start + i] = unit
+      }
+      if (i === n) {
+        this.len(n)
+        this.length = start + n
+        return
+      }
+    }
+    if (!value.isWellFormed()) throw new EncodeFailure("string contains a lone UTF-16 surrogate")
+    const { written } = utf8Encoder.encodeInto(value, bytes.subarray(start))
     this.len(written)
     this.length = start + written
   }

@@ -24,6 +24,7 @@ import type { DirLock } from "./DirLock.js"
 import { crc32 } from "./internal/crc.js"
 import { makeDirectoryDurably, syncDirectory } from "./internal/durable.js"
 import { joinPath } from "./internal/segments.js"
+import { withSpan } from "./internal/tracing.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
 import * as Wal from "./Wal.js"
 import { Io, type WalError } from "./WalError.js"
@@ -165,7 +166,7 @@ export const checkpoint = <E, WE, WR>(
     for (const snapshot of older) yield* fs.remove(snapshot.path).pipe(Effect.mapError(io))
     if (older.length > 0) yield* syncDirectory(fs, options.snapshotDir).pipe(Effect.mapError(io))
     return lsn
-  }).pipe(Effect.withSpan("lora-wal.checkpoint"))
+  }).pipe(withSpan("lora-wal.checkpoint"))
 
 /**
  * What `recover` found.

@@ -121,16 +121,18 @@ const intIn = (value: number, min: number, max: number, what: string): number =>
 const u32 = (w: Writer, value: number, what: string) => w.u32(intIn(value, 0, 0xffff_ffff, what))
 const i32 = (w: Writer, value: number, what: string) => w.i32(intIn(value, -0x8000_0000, 0x7fff_ffff, what))
 
-const sortedEntries = (map: Properties): Array<readonly [string, PropertyValue]> => {
-  const entries = Array.from(map)
-  if (entries.length > 1) entries.sort((a, b) => compareUtf8(a[0], b[0]))
-  return entries
-}
+const byUtf8Key = (a: readonly [string, PropertyValue], b: readonly [string, PropertyValue]) => compareUtf8(a[0], b[0])
 
 const writeEntries = (w: Writer, map: Properties, depth: number): void => {
-  const entries = sortedEntries(map)
-  w.len(entries.length)
-  for (const [key, value] of entries) {
+  w.len(map.size)
+  if (map.size <= 1) {
+    for (const [key, value] of map) {
+      w.string(key)
+      writeValue(w, value, depth)
+    }
+    return
+  }
+  for (const [key, value] of Array.from(map).sort(byUtf8Key)) {
     w.string(key)
     writeValue(w, value, depth)
   }

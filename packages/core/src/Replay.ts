@@ -23,6 +23,7 @@ import * as Stream from "effect/Stream"
 import type { EventCodec } from "./EventCodec.js"
 import * as Cursor from "./internal/replayCursor.js"
 import { listReplayable } from "./internal/segments.js"
+import { withSpan } from "./internal/tracing.js"
 import * as LoraCodec from "./LoraCodec.js"
 import type { Lsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
@@ -126,15 +127,20 @@ export const runListed = <E, E2, R2>(
   }
 ): Effect.Effect<Summary, WalError | E2, FileSystem.FileSystem | R2> =>
   Effect.scoped(
-    Effect.gen(function*() {
-      const cursor = yield* open(listed, options)
-      for (;;) {
-        const batch = yield* cursor.pull
-        if (batch === undefined) return cursor.summary()
-        for (const transaction of batch) yield* options.onTransaction(transaction)
-      }
+    Effect.flatMap(open(listed, options), (cursor) => {
+      // A loop of plain Effects, not a generator: a suspended generator kept
+      // each batch reachable long enough to be promoted, and replay spent
+      // most of its time in the garbage collector.
+      const next: Effect.Effect<Summary, WalError | E2, R2> = Effect.flatMap(
+        cursor.pull,
+        (batch) =>
+          batch === undefined
+            ? Effect.sync(() => cursor.summary())
+            : Effect.zipRight(Effect.forEach(batch, options.onTransaction, { discard: true }), next)
+      )
+      return next
     })
-  ).pipe(Effect.withSpan("lora-wal.replay", { attributes: { dir } }))
+  ).pipe(withSpan("lora-wal.replay", { attributes: { dir } }))
 
 /**
  * Replays `dir`, handing each committed transaction to `onTransaction` as it

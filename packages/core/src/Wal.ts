@@ -18,20 +18,20 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { Writer } from "./Bytes.js"
 import { DirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
 import { makeDirectoryDurably, syncDirectory } from "./internal/durable.js"
+import * as Mutex from "./internal/mutex.js"
 import { joinPath, listReplayable, listSegments } from "./internal/segments.js"
+import { withSpan } from "./internal/tracing.js"
 import * as LoraCodec from "./LoraCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
@@ -145,6 +145,8 @@ export interface Options<E> {
 const LSN_LIMIT = 0xffff_ffff_ffff_ffffn
 
 const io = (e: import("@effect/platform/Error").PlatformError) => Io.fromPlatform(e)
+
+const sinceMillis = (started: number) => Duration.millis(performance.now() - started)
 
 interface ActiveFile {
   readonly file: FileSystem.File
@@ -290,27 +292,32 @@ export const make = <E = MutationEvent>(
       active,
       oldestId: listed.segments[0]?.id ?? active.id,
       bgFailure: undefined as string | undefined,
-      inFlight: undefined as Deferred.Deferred<void> | undefined,
+      /** The fsync in progress; its waiters are woken when it completes. */
+      inFlight: undefined as Mutex.Waiters | undefined,
+      /** commitTx calls under way: a leader waits one turn for the others only when there are some. */
+      committers: 0,
       closed: false
     }
-    const stateLock = yield* Effect.makeSemaphore(1)
-    const locked = <A, Err>(effect: Effect.Effect<A, Err>) => stateLock.withPermits(1)(effect)
+    const locked = Mutex.make().withLock
 
-    const poison = (reason: string) =>
-      Effect.sync(() => {
-        if (state.bgFailure === undefined) state.bgFailure = reason
-      })
+    const latchFailure = (reason: string) => {
+      if (state.bgFailure === undefined) state.bgFailure = reason
+    }
     /** Fails with the I/O error after latching it: nothing may claim durability afterwards. */
     const poisonOn = <A>(effect: Effect.Effect<A, Io>) =>
-      Effect.tapError(effect, (e) => poison(e.message))
+      Effect.tapError(effect, (e) => Effect.sync(() => latchFailure(e.message)))
 
-    const healthy = Effect.suspend((): Effect.Effect<void, Io | Poisoned> =>
+    /** Why nothing may be written now, if anything. */
+    const unhealthy = (): Io | Poisoned | undefined =>
       state.closed
-        ? Effect.fail(new Io({ reason: "BadResource", description: `WAL handle for ${dir} is closed` }))
+        ? new Io({ reason: "BadResource", description: `WAL handle for ${dir} is closed` })
         : state.bgFailure !== undefined
-        ? Effect.fail(new Poisoned())
-        : Effect.void
-    )
+        ? new Poisoned()
+        : undefined
+    const healthy = Effect.suspend((): Effect.Effect<void, Io | Poisoned> => {
+      const failure = unhealthy()
+      return failure === undefined ? Effect.void : Effect.fail(failure)
+    })
 
     /** Encodes records into the buffer, all or none, allocating their LSNs. */
     const bufferRecords = (build: (first: bigint) => ReadonlyArray<Record.WalRecord<E>>) =>
@@ -352,54 +359,71 @@ export const make = <E = MutationEvent>(
       )
     })
 
-    const awaitInFlight = Effect.suspend(() =>
-      state.inFlight === undefined ? Effect.void : Deferred.await(state.inFlight)
-    )
+    const awaitInFlight = Effect.suspend(() => state.inFlight === undefined ? Effect.void : state.inFlight.wait)
+
+    const timedFsync = (file: FileSystem.File) =>
+      Effect.suspend(() => {
+        const started = performance.now()
+        return Effect.map(file.sync, () => WalMetrics.fsyncDuration.unsafeUpdate(sinceMillis(started), []))
+      }).pipe(Effect.mapError(io), withSpan("lora-wal.fsync", { captureStackTrace: false }))
+
+    type SyncStep =
+      | { readonly _tag: "Done" }
+      | { readonly _tag: "Wait"; readonly waiters: Mutex.Waiters }
+      | { readonly _tag: "Lead"; readonly waiters: Mutex.Waiters; readonly file: FileSystem.File; readonly upTo: bigint }
+    const syncDone: SyncStep = { _tag: "Done" }
+
+    /** Under the lock: nothing to do, wait for the fsync in flight, or write and lead the next one. */
+    const nextSyncStep = (target: bigint, mustLead: boolean) =>
+      locked(Effect.suspend((): Effect.Effect<SyncStep, WalError> => {
+        const failure = unhealthy()
+        if (failure !== undefined) return Effect.fail(failure)
+        if (!mustLead && state.durableLsn >= target) return Effect.succeed(syncDone)
+        if (state.inFlight !== undefined) return Effect.succeed({ _tag: "Wait", waiters: state.inFlight })
+        return Effect.map(writePending, () => {
+          const waiters = new Mutex.Waiters()
+          state.inFlight = waiters
+          return { _tag: "Lead", waiters, file: state.active.file, upTo: state.writtenLsn }
+        })
+      }))
+
+    /** The leader's fsync, outside the lock so that others keep appending meanwhile. */
+    const leadFsync = (step: Extract<SyncStep, { _tag: "Lead" }>) =>
+      Effect.flatMap(
+        Effect.exit(timedFsync(step.file)),
+        (synced) => {
+          // Latch a failure before waking the waiters, so none of them can
+          // mistake the failed fsync for a durable one.
+          if (Exit.isFailure(synced)) latchFailure(`fsync failed: ${Cause.squash(synced.cause)}`)
+          else if (step.upTo > state.durableLsn) state.durableLsn = step.upTo
+          state.inFlight = undefined
+          step.waiters.wakeAll()
+          return synced
+        }
+      )
 
     /**
      * Makes everything allocated up to `target` durable. One caller at a time
      * leads (writes, then fsyncs outside the lock); the others wait for that
      * fsync and return if it covered them, so concurrent commits share fsyncs.
      */
-    const syncUpTo = (target: bigint, force: boolean): Effect.Effect<void, WalError> =>
-      Effect.gen(function*() {
-        let mustLead = force
-        // Let concurrent committers append before a leader writes, so one fsync covers them all.
-        yield* Effect.yieldNow()
-        for (;;) {
-          const step = yield* locked(Effect.gen(function*() {
-            yield* healthy
-            if (!mustLead && state.durableLsn >= target) return { _tag: "Done" as const }
-            if (state.inFlight !== undefined) return { _tag: "Wait" as const, deferred: state.inFlight }
-            yield* writePending
-            const deferred = Deferred.unsafeMake<void>(yield* Effect.fiberId)
-            state.inFlight = deferred
-            return { _tag: "Lead" as const, deferred, file: state.active.file, upTo: state.writtenLsn }
-          }))
-          if (step._tag === "Done") return
-          if (step._tag === "Wait") {
-            yield* Deferred.await(step.deferred)
-            continue
+    const syncUpTo = (target: bigint, force: boolean): Effect.Effect<void, WalError> => {
+      const attempt = (mustLead: boolean): Effect.Effect<void, WalError> =>
+        Effect.flatMap(nextSyncStep(target, mustLead), (step) => {
+          switch (step._tag) {
+            case "Done":
+              return Effect.void
+            case "Wait":
+              return Effect.zipRight(step.waiters.wait, attempt(false))
+            case "Lead":
+              return Effect.zipRight(leadFsync(step), step.upTo >= target ? Effect.void : attempt(false))
           }
-          const synced = yield* Effect.exit(
-            step.file.sync.pipe(
-              Effect.mapError(io),
-              Metric.trackDuration(WalMetrics.fsyncDuration),
-              Effect.withSpan("lora-wal.fsync", { captureStackTrace: false })
-            )
-          )
-          // Latch a failure before waking the waiters, so none of them can
-          // mistake the failed fsync for a durable one.
-          if (Exit.isFailure(synced)) yield* poison(`fsync failed: ${Cause.squash(synced.cause)}`)
-          yield* Effect.sync(() => {
-            state.inFlight = undefined
-            if (Exit.isSuccess(synced) && step.upTo > state.durableLsn) state.durableLsn = step.upTo
-          })
-          yield* Deferred.succeed(step.deferred, undefined)
-          if (Exit.isFailure(synced)) return yield* synced
-          mustLead = false
-        }
-      }).pipe(Effect.uninterruptible)
+        })
+      // With other committers under way, let them append first so that one fsync covers them all.
+      return Effect.uninterruptible(
+        state.committers > 1 ? Effect.zipRight(Effect.yieldNow(), attempt(force)) : attempt(force)
+      )
+    }
 
     const readBaseLsn = (path: string) =>
       Effect.scoped(Effect.gen(function*() {
@@ -433,7 +457,7 @@ export const make = <E = MutationEvent>(
       state.active = yield* poisonOn(createSegment((old.id + 1n) as Segment.SegmentId, state.nextLsn))
       yield* poisonOn(syncDir)
       WalMetrics.segmentsRotated.unsafeUpdate(1, [])
-    }).pipe(Effect.withSpan("lora-wal.rotate", { captureStackTrace: false }))
+    }).pipe(withSpan("lora-wal.rotate", { captureStackTrace: false }))
 
     const maybeRotate = Effect.suspend(() =>
       state.active.size + state.buffer.length >= targetBytes ? rotate : Effect.void
@@ -442,32 +466,42 @@ export const make = <E = MutationEvent>(
     const single = (build: (lsn: bigint) => Record.WalRecord<E>) =>
       locked(Effect.zipRight(healthy, bufferRecords((lsn) => [build(lsn)])))
 
-    // Metrics are updated in place and commits get a span only under PerCommit:
-    // with no consumer, a span costs about 15% of a Group/None commit.
-    const commitTx = (events: ReadonlyArray<E>): Effect.Effect<WroteCommit, WalError> =>
-      Effect.gen(function*() {
-        const started = performance.now()
-        if (events.length === 0) {
-          yield* healthy
-          return "No" as const
-        }
-        const commitLsn = yield* locked(Effect.gen(function*() {
-          yield* healthy
-          yield* maybeRotate
-          const lsn = yield* bufferRecords((begin) => [
-            { _tag: "TxBegin", lsn: unsafeLsn(begin) },
-            { _tag: "MutationBatch", lsn: unsafeLsn(begin + 1n), txBeginLsn: unsafeLsn(begin), events },
-            { _tag: "TxCommit", lsn: unsafeLsn(begin + 2n), txBeginLsn: unsafeLsn(begin) }
-          ])
-          if (syncMode._tag !== "PerCommit") yield* writePending
-          return lsn
-        }))
-        if (syncMode._tag === "PerCommit") {
-          yield* syncUpTo(commitLsn, false).pipe(Effect.withSpan("lora-wal.commit", { captureStackTrace: false }))
-        }
-        WalMetrics.commitLatency.unsafeUpdate(Duration.millis(performance.now() - started), [])
-        return "Yes" as const
-      })
+    /** Under the lock: rotates if needed, buffers the three records, and hands them to the OS unless PerCommit will. */
+    const appendTx = (events: ReadonlyArray<E>) =>
+      locked(Effect.suspend((): Effect.Effect<Lsn, WalError> => {
+        const failure = unhealthy()
+        if (failure !== undefined) return Effect.fail(failure)
+        const buffered = bufferRecords((begin) => [
+          { _tag: "TxBegin", lsn: unsafeLsn(begin) },
+          { _tag: "MutationBatch", lsn: unsafeLsn(begin + 1n), txBeginLsn: unsafeLsn(begin), events },
+          { _tag: "TxCommit", lsn: unsafeLsn(begin + 2n), txBeginLsn: unsafeLsn(begin) }
+        ])
+        const written = syncMode._tag === "PerCommit" ? buffered : Effect.zipLeft(buffered, writePending)
+        return state.active.size + state.buffer.length >= targetBytes ? Effect.zipRight(rotate, written) : written
+      }))
+
+    const committed = (started: number) => ({
+      onFailure: (cause: Cause.Cause<WalError>) => {
+        state.committers--
+        return Effect.failCause(cause)
+      },
+      onSuccess: () => {
+        state.committers--
+        WalMetrics.commitLatency.unsafeUpdate(sinceMillis(started), [])
+        return Effect.succeed("Yes" as const)
+      }
+    })
+
+    const commitTx = (events: ReadonlyArray<E>): Effect.Effect<WroteCommit, WalError> => {
+      if (events.length === 0) return Effect.as(healthy, "No" as const)
+      const logged = syncMode._tag === "PerCommit"
+        ? Effect.flatMap(appendTx(events), (lsn) => syncUpTo(lsn, false))
+        : appendTx(events)
+      return Effect.uninterruptible(Effect.suspend(() => {
+        state.committers++
+        return Effect.matchCauseEffect(logged, committed(performance.now()))
+      })).pipe(withSpan("lora-wal.commit", { captureStackTrace: false }))
+    }
 
     const flush = Effect.suspend((): Effect.Effect<void, WalError> =>
       syncMode._tag === "PerCommit"
@@ -494,7 +528,7 @@ export const make = <E = MutationEvent>(
           if (id >= state.oldestId) state.oldestId = (id + 1n) as Segment.SegmentId
         }
         if (removed.length > 0) yield* syncDir
-      })).pipe(Effect.withSpan("lora-wal.truncate", { captureStackTrace: false }))
+      })).pipe(withSpan("lora-wal.truncate", { captureStackTrace: false }))
 
     const status = Effect.sync((): Status => ({
       durableLsn: unsafeLsn(state.durableLsn),
@@ -565,7 +599,7 @@ export const make = <E = MutationEvent>(
       durableLsn: Effect.map(status, (s) => s.durableLsn),
       nextLsn: Effect.map(status, (s) => s.nextLsn)
     } satisfies WalShape<E>
-  }).pipe(Effect.withSpan("lora-wal.open", { attributes: { dir: options.dir } }))
+  }).pipe(withSpan("lora-wal.open", { attributes: { dir: options.dir } }))
 
 /**
  * The LoraDB log as a layer; the handle closes with the layer's scope.

@@ -1,7 +1,9 @@
 import { FaultyFileSystem, MemoryFileSystem } from "@lora-wal/testkit"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
@@ -259,6 +261,57 @@ describe("fsync EIO in every sync mode", () => {
         const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log" }), (w) => w.recovery.committedEvents))
         expect(reopened.slice(0, 2)).toEqual([event(1), event(2)])
         expect(reopened.every((e) => e._tag === "DeleteNode" && e.nodeId !== 4n)).toBe(true)
+      }).pipe(Effect.provide(layer))
+    })
+  }
+})
+
+describe("interruption", () => {
+  /**
+   * The memory filesystem where, once `slow.on` is set, a write reaches the
+   * file at once but reports completion one (test clock) second later, as an
+   * asynchronous write whose fiber has not resumed yet.
+   */
+  const slowWrites = (state: MemoryFileSystem.MemoryState, slow: { on: boolean }) => {
+    const memory = MemoryFileSystem.make(state)
+    return Layer.succeed(FileSystem.FileSystem, {
+      ...memory,
+      open: (path, options) =>
+        Effect.map(memory.open(path, options), (file) => ({
+          ...file,
+          writeAll: (bytes: Uint8Array) =>
+            slow.on ? Effect.zipLeft(file.writeAll(bytes), Effect.sleep("1 second")) : file.writeAll(bytes)
+        }))
+    } satisfies FileSystem.FileSystem)
+  }
+
+  for (const mode of [SyncMode.PerCommit(), SyncMode.None()]) {
+    it.effect(`${mode._tag}: a commit interrupted during its write finishes it, and nothing is written twice`, () => {
+      const state = new MemoryFileSystem.MemoryState()
+      const slow = { on: false }
+      const layer = Layer.provideMerge(DirLock.layerMemory, slowWrites(state, slow))
+      return Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/log", syncMode: mode })
+          slow.on = true
+          const commit = yield* Effect.fork(wal.commitTx([event(1)]))
+          yield* TestClock.adjust("10 millis")
+          yield* settle
+          const interrupted = yield* Effect.fork(Fiber.interrupt(commit))
+          yield* TestClock.adjust("1 second")
+          yield* settle
+          yield* Fiber.join(interrupted)
+          // The interrupted commit's bytes were written exactly once: the next commit follows them.
+          const next = yield* Effect.fork(wal.commitTx([event(2)]))
+          yield* TestClock.adjust("1 second")
+          yield* settle
+          expect(yield* Fiber.join(next)).toBe("Yes")
+          expect((yield* wal.status).nextLsn).toBe(7n)
+          slow.on = false
+        }))
+        const replayed = yield* Replay.replayDir("/log")
+        expect(replayed.committedEvents).toEqual([event(1), event(2)])
+        expect(Option.isNone(replayed.tornTail)).toBe(true)
       }).pipe(Effect.provide(layer))
     })
   }

@@ -1,15 +1,18 @@
 /**
- * The Node filesystem with synchronous reads, writes and fsyncs on open
- * files: each one is a single system call on the calling thread instead of
- * a round trip through libuv's thread pool.
+ * The Node filesystem with synchronous reads and writes on open files: each
+ * is a single system call on the calling thread instead of a round trip
+ * through libuv's thread pool (~50 µs), which is most of what a None or
+ * Group commit costs. A write only copies into the page cache, so it takes
+ * microseconds (it can wait longer when the kernel throttles a process with
+ * too much dirty memory, as any buffered write can).
  *
- * For a write-ahead log that waits on every fsync anyway, this more than
- * doubles single-committer throughput (measured: 2,516 vs 1,269 PerCommit
- * commits/s; 17,206 vs 12,976 with 64 committers). The cost: the event loop
- * is blocked for the duration of each fsync (a few hundred microseconds on
- * an SSD), as it is with better-sqlite3. Use it where the process's job is
- * the store; keep the default (asynchronous) layer in a server whose other
- * requests must not wait on the disk.
+ * Two layers, by where fsync runs:
+ * - `layerSyncWrites`: fsync stays on the thread pool, so the event loop
+ *   never waits on the disk. What `NodeWal.layer` uses by default.
+ * - `layer`: fsync is synchronous too. About 10% more single-committer
+ *   PerCommit throughput, at the price of blocking the event loop for each
+ *   fsync (hundreds of microseconds to milliseconds), as better-sqlite3
+ *   does. Use it where the process's job is the store.
  *
  * Everything but open files (listing, stat, rename, remove, ...) is the
  * regular Node layer.
@@ -33,25 +36,26 @@ const reasons: Record<string, SystemErrorReason> = {
   EBUSY: "Busy"
 }
 
+const systemError = (method: string, path: string, e: unknown): SystemError => {
+  const err = e as NodeJS.ErrnoException
+  return new SystemError({
+    reason: reasons[err.code ?? ""] ?? "Unknown",
+    module: "FileSystem",
+    method,
+    pathOrDescriptor: path,
+    ...(err.syscall === undefined ? {} : { syscall: err.syscall }),
+    description: err.message,
+    cause: err
+  })
+}
+
 /** Runs a system call, reporting a failure as the Node layer does. */
 const call = <A>(method: string, path: string, f: () => A): Effect.Effect<A, SystemError> =>
-  Effect.try({
-    try: f,
-    catch: (e) => {
-      const err = e as NodeJS.ErrnoException
-      return new SystemError({
-        reason: reasons[err.code ?? ""] ?? "Unknown",
-        module: "FileSystem",
-        method,
-        pathOrDescriptor: path,
-        ...(err.syscall === undefined ? {} : { syscall: err.syscall }),
-        description: err.message,
-        cause: err
-      })
-    }
-  })
+  Effect.try({ try: f, catch: (e) => systemError(method, path, e) })
 
-const syncFile = (file: FileSystem.File, path: string, append: boolean): FileSystem.File => {
+type Fsync = "blocking" | "threadPool"
+
+const syncFile = (file: FileSystem.File, path: string, append: boolean, fsync: Fsync): FileSystem.File => {
   const fd = file.fd
   const isDirectory = fs.fstatSync(fd).isDirectory()
   let position = 0
@@ -84,26 +88,53 @@ const syncFile = (file: FileSystem.File, path: string, append: boolean): FileSys
         if (position > Number(length ?? 0)) position = Number(length ?? 0)
       }),
     write,
+    // One Effect for the whole loop: a commit's write is a single system call.
     writeAll: (buffer) =>
-      Effect.gen(function*() {
-        let offset = 0
-        while (offset < buffer.length) offset += Number(yield* write(buffer.subarray(offset)))
+      call("writeAll", path, () => {
+        for (let offset = 0; offset < buffer.length;) {
+          const n = fs.writeSync(fd, buffer, offset, buffer.length - offset, append ? null : position)
+          if (n === 0) throw new Error("write returned 0 bytes written")
+          position += n
+          offset += n
+        }
       }),
     // fdatasync covers a file's data and size; a directory needs fsync for its entries.
-    sync: call("fsync", path, () => (isDirectory ? fs.fsyncSync(fd) : fs.fdatasyncSync(fd)))
+    sync: fsync === "blocking"
+      ? call("fsync", path, () => (isDirectory ? fs.fsyncSync(fd) : fs.fdatasyncSync(fd)))
+      : Effect.async<void, SystemError>((resume) => {
+        const done = (e: NodeJS.ErrnoException | null) =>
+          resume(e === null ? Effect.void : Effect.fail(systemError("fsync", path, e)))
+        if (isDirectory) fs.fsync(fd, done)
+        else fs.fdatasync(fd, done)
+      })
   }
 }
 
+const make = (fsync: Fsync): Layer.Layer<FileSystem.FileSystem> =>
+  Layer.effect(
+    FileSystem.FileSystem,
+    Effect.map(FileSystem.FileSystem, (base): FileSystem.FileSystem => ({
+      ...base,
+      open: (path, options) =>
+        Effect.map(
+          base.open(path, options),
+          (file) => syncFile(file, path, options?.flag?.startsWith("a") ?? false, fsync)
+        )
+    }))
+  ).pipe(Layer.provide(NodeFileSystem.layer))
+
 /**
- * The Node `FileSystem` with synchronous I/O on open files.
+ * Synchronous reads, writes and fsyncs on open files: the fastest commits,
+ * but the event loop waits for every fsync.
  *
  * @since 0.1.0
  */
-export const layer: Layer.Layer<FileSystem.FileSystem> = Layer.effect(
-  FileSystem.FileSystem,
-  Effect.map(FileSystem.FileSystem, (base): FileSystem.FileSystem => ({
-    ...base,
-    open: (path, options) =>
-      Effect.map(base.open(path, options), (file) => syncFile(file, path, options?.flag?.startsWith("a") ?? false))
-  }))
-).pipe(Layer.provide(NodeFileSystem.layer))
+export const layer: Layer.Layer<FileSystem.FileSystem> = make("blocking")
+
+/**
+ * Synchronous reads and writes, fsyncs on the thread pool: fast None and
+ * Group commits without ever blocking the event loop on the disk.
+ *
+ * @since 0.1.0
+ */
+export const layerSyncWrites: Layer.Layer<FileSystem.FileSystem> = make("threadPool")

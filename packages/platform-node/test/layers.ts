@@ -31,6 +31,12 @@ export const nodeSyncPlatform: Platform = {
   freshDir: nodePlatform.freshDir
 }
 
+export const nodeSyncWritesPlatform: Platform = {
+  name: "node-sync-writes",
+  layer: () => Layer.merge(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer),
+  freshDir: nodePlatform.freshDir
+}
+
 export const memoryPlatform: Platform = {
   name: "memory",
   layer: () => {
@@ -40,7 +46,7 @@ export const memoryPlatform: Platform = {
   freshDir: () => `/data/wal-${counter++}`
 }
 
-export const platforms: ReadonlyArray<Platform> = [nodePlatform, nodeSyncPlatform, memoryPlatform]
+export const platforms: ReadonlyArray<Platform> = [nodePlatform, nodeSyncPlatform, nodeSyncWritesPlatform, memoryPlatform]
 
 /** Copies a directory from the real disk into whatever filesystem is provided. */
 export const copyIn = (from: string, to: string) =>
