@@ -54,12 +54,55 @@ const md = [
   "|---|---|---|---|---|---|---|---|",
   ...rows.map((r) => `| ${r.source} | \`${r.id}\` | ${r.title} | **${fmt(r.median)}** | ${r.unit} | ${fmt(r.p50_us)} | ${fmt(r.p99_us)} | ${r.durable === undefined ? "" : r.durable ? "yes" : "no"} |`)
 ].join("\n")
-fs.writeFileSync(path.join(out, "latest.md"), md + "\n")
+// The issue's targets, checked against this run's figures.
+const value = (id) => [...ours, ...peersJson.results].find((r) => r.id === id)?.median
+const best = (ids) => ids.map((id) => [id, value(id)]).filter(([, v]) => v !== undefined).sort((a, b) => b[1] - a[1])[0] ?? ["–", NaN]
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`
+const check = (ok) => (ok ? "met" : "not met")
+const target = (what, ok, detail) => `| ${what} | ${check(ok)} | ${detail} |`
+const c1 = value("wal.percommit.c1")
+const c1Sync = value("wal.percommit.c1.sync")
+const rawAsync = value("raw.write+fsync")
+const rawSync = value("raw.write+fsync.sync")
+const [durablePeer, durablePeerValue] = best(["sqlite.full.1row", "level.put.sync", "lmdb.put.durable"])
+const oursDurable = Math.max(c1, value("wal.percommit.c1.sync"))
+const [unsyncedPeer, unsyncedPeerValue] = best(["sqlite.normal.1row", "sqlite.off.1row", "level.put.nosync", "lmdb.put.commit"])
+const [batchPeer, batchPeerValue] = best(["sqlite.full.batch100", "level.batch100.sync", "lmdb.txn100.durable"])
+const none1 = value("wal.none.1ev")
+const group1 = value("wal.group10.1ev")
+const none100 = value("wal.none.100ev")
+const group100 = value("wal.group10.100ev")
+const replayIds = ours.filter((r) => r.id.startsWith("replay.") && r.unit === "MiB/s")
+const streamBig = ours.filter((r) => r.id.startsWith("replay.stream.") && r.id.endsWith(".rss")).at(-1)
+const mib = 1024 * 1024
+const targets = [
+  "| target | status | this run |",
+  "|---|---|---|",
+  target("PerCommit, 1 committer ≥ 0.9× raw write+fsync", c1 >= 0.9 * rawAsync && c1Sync >= 0.9 * rawSync,
+    `default I/O ${fmt(c1)} vs raw async ${fmt(rawAsync)} (${ratio(c1, rawAsync)}); io: "sync" ${fmt(c1Sync)} vs raw sync ${fmt(rawSync)} (${ratio(c1Sync, rawSync)})`),
+  target("PerCommit, 64 committers ≥ 10× one", value("wal.percommit.c64") >= 10 * c1,
+    `${fmt(value("wal.percommit.c64"))} vs ${fmt(c1)} (${ratio(value("wal.percommit.c64"), c1)})`),
+  target("durable single commits ahead of the best peer", oursDurable > durablePeerValue,
+    `one committer ${fmt(c1)} (default I/O), ${fmt(c1Sync)} (io: "sync", synchronous like better-sqlite3) vs ${durablePeer} ${fmt(durablePeerValue)}; 8 committers ${fmt(value("wal.percommit.c8"))}`),
+  target("non-durable commits ahead of the peers' unsynced modes", none1 > unsyncedPeerValue,
+    `None ${fmt(none1)}, Group ${fmt(group1)} vs ${unsyncedPeer} ${fmt(unsyncedPeerValue)}`),
+  target("durable 100-event batches ahead of the peers' batched modes",
+    Math.max(value("wal.percommit.100ev"), value("wal.percommit.100ev.sync")) > batchPeerValue,
+    `PerCommit 100 events ${fmt(value("wal.percommit.100ev"))} rows/s (default I/O), ${fmt(value("wal.percommit.100ev.sync"))} (io: "sync") vs ${batchPeer} ${fmt(batchPeerValue)}`),
+  target("None/Group ≥ half of Rust: 75k 1-event commits/s, 250k events/s in 100-event commits",
+    Math.min(none1, group1) >= 75000 && Math.min(none100, group100) >= 250000,
+    `None ${fmt(none1)} / Group ${fmt(group1)} commits/s; ${fmt(none100)} / ${fmt(group100)} events/s`),
+  ...replayIds.map((r) => target(`replay ≥ 100 MB/s (${r.id})`, r.median * mib >= 100e6, `${fmt(r.median)} MiB/s = ${fmt(r.median * mib / 1e6)} MB/s`)),
+  ...(streamBig === undefined ? [] : [target("streaming replay of ~1 GB in < 100 MB peak RSS", streamBig.median * mib < 100e6,
+    `${fmt(streamBig.median)} MiB = ${fmt(streamBig.median * mib / 1e6)} MB peak, of which ${fmt(streamBig.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`)])
+].join("\n")
+fs.writeFileSync(path.join(out, "latest.md"), `${md}\n\n## Targets\n\n${targets}\n`)
+console.log(`\n${targets}`)
 
 // A bar chart of the durable single-commit rates: ours against the peers.
 const bars = [
-  ...ours.filter((r) => r.id.startsWith("raw") || r.id.startsWith("wal.percommit")),
-  ...peersJson.results.filter((r) => ["fs.append.fsync", "sqlite.full.1row", "level.put.sync", "lmdb.put.durable"].includes(r.id))
+  ...ours.filter((r) => r.id.startsWith("raw") || (r.id.startsWith("wal.percommit") && r.unit === "commits/s")),
+  ...peersJson.results.filter((r) => ["fs.append.fsync", "fs.append.async_sync", "sqlite.full.1row", "level.put.sync", "lmdb.put.durable"].includes(r.id))
 ].map((r) => ({ label: r.id, value: r.median }))
 const max = Math.max(...bars.map((b) => b.value))
 const svg = [

@@ -341,22 +341,26 @@ export const make = <E = MutationEvent>(
         return Effect.succeed(unsafeLsn(state.nextLsn - 1n))
       })
 
-    /** Hands buffered records to the OS (under the state lock). */
-    const writePending = Effect.suspend(() => {
+    /** Hands buffered records to the OS (under the state lock); a failed write poisons the log. */
+    const writePending = Effect.suspend((): Effect.Effect<void, Io> => {
       if (state.buffer.length === 0) return Effect.void
       const bytes = state.buffer.written
       const upTo = state.bufferLastLsn
-      return poisonOn(state.active.file.writeAll(bytes).pipe(Effect.mapError(io))).pipe(
-        Effect.tap(() =>
-          Effect.sync(() => {
-            WalMetrics.bytesWritten.unsafeUpdate(bytes.length, [])
-            state.active.size += bytes.length
-            state.writtenLsn = upTo
-            state.buffer.reset()
-            if (syncMode._tag === "None") state.durableLsn = upTo
-          })
-        )
-      )
+      return Effect.matchEffect(state.active.file.writeAll(bytes), {
+        onFailure: (e) => {
+          const failure = io(e)
+          latchFailure(failure.message)
+          return Effect.fail(failure)
+        },
+        onSuccess: () => {
+          WalMetrics.bytesWritten.unsafeUpdate(bytes.length, [])
+          state.active.size += bytes.length
+          state.writtenLsn = upTo
+          state.buffer.reset()
+          if (syncMode._tag === "None") state.durableLsn = upTo
+          return Effect.void
+        }
+      })
     })
 
     const awaitInFlight = Effect.suspend(() => state.inFlight === undefined ? Effect.void : state.inFlight.wait)

@@ -4,7 +4,8 @@
  * with `Metric.value`. The log also emits spans (`lora-wal.open`,
  * `lora-wal.replay`, `lora-wal.commit`, `lora-wal.fsync`, `lora-wal.rotate`,
  * `lora-wal.truncate`, `lora-wal.checkpoint`) for whichever tracer is
- * installed.
+ * installed; under Effect's built-in tracer, which exports nothing, none
+ * are made, so they cost nothing until someone collects them.
  *
  * @since 0.1.0
  */
