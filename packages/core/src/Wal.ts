@@ -294,8 +294,6 @@ export const make = <E = MutationEvent>(
       bgFailure: undefined as string | undefined,
       /** The fsync in progress; its waiters are woken when it completes. */
       inFlight: undefined as Mutex.Waiters | undefined,
-      /** commitTx calls under way: a leader waits one turn for the others only when there are some. */
-      committers: 0,
       closed: false
     }
     const locked = Mutex.make().withLock
@@ -418,15 +416,18 @@ export const make = <E = MutationEvent>(
             case "Done":
               return Effect.void
             case "Wait":
-              return Effect.zipRight(step.waiters.wait, attempt(false))
+              // A forced sync still leads one of its own: under None, durableLsn
+              // advances on write, so the fsync in flight may not cover it.
+              return Effect.zipRight(step.waiters.wait, attempt(mustLead))
             case "Lead":
               return Effect.zipRight(leadFsync(step), step.upTo >= target ? Effect.void : attempt(false))
           }
         })
-      // With other committers under way, let them append first so that one fsync covers them all.
-      return Effect.uninterruptible(
-        state.committers > 1 ? Effect.zipRight(Effect.yieldNow(), attempt(force)) : attempt(force)
-      )
+      // Give committers that are ready to run a turn to append first, so that
+      // one fsync covers them all. Counting the ones under way is not enough:
+      // with synchronous I/O, a committer that has not started yet is not
+      // counted, and without this turn it never starts before the fsync.
+      return Effect.uninterruptible(Effect.zipRight(Effect.yieldNow(), attempt(force)))
     }
 
     const readBaseLsn = (path: string) =>
@@ -484,27 +485,18 @@ export const make = <E = MutationEvent>(
         return state.active.size + state.buffer.length >= targetBytes ? Effect.zipRight(rotate, written) : written
       }))
 
-    const committed = (started: number) => ({
-      onFailure: (cause: Cause.Cause<WalError>) => {
-        state.committers--
-        return Effect.failCause(cause)
-      },
-      onSuccess: () => {
-        state.committers--
-        WalMetrics.commitLatency.unsafeUpdate(sinceMillis(started), [])
-        return Effect.succeed("Yes" as const)
-      }
-    })
-
     const commitTx = (events: ReadonlyArray<E>): Effect.Effect<WroteCommit, WalError> => {
       if (events.length === 0) return Effect.as(healthy, "No" as const)
       const logged = syncMode._tag === "PerCommit"
         ? Effect.flatMap(appendTx(events), (lsn) => syncUpTo(lsn, false))
         : appendTx(events)
-      return Effect.uninterruptible(Effect.suspend(() => {
-        state.committers++
-        return Effect.matchCauseEffect(logged, committed(performance.now()))
-      })).pipe(withSpan("lora-wal.commit", { captureStackTrace: false }))
+      return Effect.suspend(() => {
+        const started = performance.now()
+        return Effect.map(logged, () => {
+          WalMetrics.commitLatency.unsafeUpdate(sinceMillis(started), [])
+          return "Yes" as const
+        })
+      }).pipe(withSpan("lora-wal.commit", { captureStackTrace: false }))
     }
 
     const flush = Effect.suspend((): Effect.Effect<void, WalError> =>

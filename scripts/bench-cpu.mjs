@@ -1,0 +1,52 @@
+// The CPU cost of a commit, without the disk: the live log over a filesystem
+// whose writes and fsyncs do nothing (opening, listing and locking are real).
+// What is left is the library's own work per commit: Effect, encoding, CRC.
+//   node scripts/bench-cpu.mjs [commits]
+import { NodeFileSystem } from "@effect/platform-node"
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Wal, WalConfig } from "@lora-wal/core"
+import { NodeDirLock } from "@lora-wal/platform-node"
+import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
+const commits = Number(process.argv[2] ?? 200000)
+const discardingWrites = Layer.effect(
+  FileSystem.FileSystem,
+  Effect.map(FileSystem.FileSystem, (base) => ({
+    ...base,
+    open: (p, options) =>
+      Effect.map(base.open(p, options), (file) => ({ ...file, writeAll: () => Effect.void, sync: Effect.void }))
+  }))
+).pipe(Layer.provide(NodeFileSystem.layer))
+const layer = Layer.merge(discardingWrites, NodeDirLock.layer)
+const event = (i) => ({
+  _tag: "CreateNode",
+  id: BigInt(i),
+  labels: ["Bench"],
+  properties: new Map([["payload", { _tag: "String", value: "x".repeat(40) }]])
+})
+
+const perCommit = (syncMode, eventsPerCommit, count) =>
+  Effect.scoped(Effect.gen(function*() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-cpu-"))
+    const wal = yield* Wal.make({ dir, syncMode, segmentTargetBytes: 2 ** 40 })
+    const batches = Array.from({ length: 64 }, (_, b) =>
+      Array.from({ length: eventsPerCommit }, (_, j) => event(b * eventsPerCommit + j)))
+    for (let i = 0; i < 2000; i++) yield* wal.commitTx(batches[i % 64])
+    const start = performance.now()
+    for (let i = 0; i < count; i++) yield* wal.commitTx(batches[i % 64])
+    const micros = ((performance.now() - start) * 1000) / count
+    fs.rmSync(dir, { recursive: true, force: true })
+    return micros
+  })).pipe(Effect.provide(layer))
+
+const { PerCommit, Group, None } = WalConfig.SyncMode
+for (const [name, mode] of [["PerCommit", PerCommit()], ["Group{10ms}", Group({ intervalMs: 10 })], ["None", None()]]) {
+  for (const events of [1, 100]) {
+    const count = events === 1 ? commits : Math.round(commits / 50)
+    const micros = await Effect.runPromise(perCommit(mode, events, count))
+    console.log(`${name.padEnd(12)} ${String(events).padStart(3)} event(s)/commit: ${micros.toFixed(1).padStart(6)} µs per commit (${Math.round(1e6 / micros)} commits/s, ${Math.round((events * 1e6) / micros)} events/s)`)
+  }
+}
