@@ -300,7 +300,42 @@ export class Reader {
     }
     return decodeUtf8(bytes.subarray(at, at + n))
   }
+
+  /**
+   * Length-prefixed UTF-8 that tends to repeat: property keys, labels,
+   * relationship types. Short ASCII ones come from a small cache instead of
+   * being built again, so a replayed log shares one string per name rather
+   * than holding a copy per event.
+   */
+  name(): string {
+    const n = this.rawLen()
+    const at = this.advance(n)
+    const bytes = this.bytes
+    if (n > NAME_MAX_BYTES) return decodeUtf8(bytes.subarray(at, at + n))
+    let hash = n
+    for (let i = at; i < at + n; i++) {
+      const b = bytes[i]!
+      if (b >= 0x80) return decodeUtf8(bytes.subarray(at, at + n))
+      hash = (Math.imul(hash, 31) + b) | 0
+    }
+    const slot = hash & (NAME_SLOTS - 1)
+    const cached = names[slot]
+    if (cached !== undefined && cached.length === n) {
+      let same = true
+      for (let i = 0; i < n && same; i++) same = cached.charCodeAt(i) === bytes[at + i]
+      if (same) return cached
+    }
+    let name = ""
+    for (let i = at; i < at + n; i++) name += String.fromCharCode(bytes[i]!)
+    names[slot] = name
+    return name
+  }
 }
+
+const NAME_MAX_BYTES = 32
+const NAME_SLOTS = 1024
+/** Recently read names by hash; a collision just replaces the entry. */
+const names: Array<string | undefined> = new Array(NAME_SLOTS).fill(undefined)
 
 const decodeUtf8 = (bytes: Uint8Array): string => {
   try {

@@ -281,7 +281,7 @@ const readEntries = (r: Reader, label: string, depth: number): Map<string, Prope
   const count = r.count(label)
   const map = new Map<string, PropertyValue>()
   for (let i = 0; i < count; i++) {
-    const key = r.string()
+    const key = r.name()
     map.set(key, readValue(r, depth))
   }
   return map
@@ -372,10 +372,10 @@ const readValue = (r: Reader, depth: number): PropertyValue => {
   }
 }
 
-const readStrings = (r: Reader): Array<string> => {
+const readNames = (r: Reader): Array<string> => {
   const count = r.count("string")
   const out: Array<string> = []
-  for (let i = 0; i < count; i++) out.push(r.string())
+  for (let i = 0; i < count; i++) out.push(r.name())
   return out
 }
 
@@ -383,28 +383,28 @@ const readEvent = (r: Reader): MutationEvent => {
   const tag = r.u8()
   switch (tag) {
     case EVENT.CreateNode:
-      return { _tag: "CreateNode", id: r.u64(), labels: readStrings(r), properties: readEntries(r, "property", 0) }
+      return { _tag: "CreateNode", id: r.u64(), labels: readNames(r), properties: readEntries(r, "property", 0) }
     case EVENT.CreateRelationship:
       return {
         _tag: "CreateRelationship",
         id: r.u64(),
         src: r.u64(),
         dst: r.u64(),
-        relType: r.string(),
+        relType: r.name(),
         properties: readEntries(r, "property", 0)
       }
     case EVENT.SetNodeProperty:
-      return { _tag: "SetNodeProperty", nodeId: r.u64(), key: r.string(), value: readValue(r, 0) }
+      return { _tag: "SetNodeProperty", nodeId: r.u64(), key: r.name(), value: readValue(r, 0) }
     case EVENT.RemoveNodeProperty:
-      return { _tag: "RemoveNodeProperty", nodeId: r.u64(), key: r.string() }
+      return { _tag: "RemoveNodeProperty", nodeId: r.u64(), key: r.name() }
     case EVENT.AddNodeLabel:
-      return { _tag: "AddNodeLabel", nodeId: r.u64(), label: r.string() }
+      return { _tag: "AddNodeLabel", nodeId: r.u64(), label: r.name() }
     case EVENT.RemoveNodeLabel:
-      return { _tag: "RemoveNodeLabel", nodeId: r.u64(), label: r.string() }
+      return { _tag: "RemoveNodeLabel", nodeId: r.u64(), label: r.name() }
     case EVENT.SetRelationshipProperty:
-      return { _tag: "SetRelationshipProperty", relId: r.u64(), key: r.string(), value: readValue(r, 0) }
+      return { _tag: "SetRelationshipProperty", relId: r.u64(), key: r.name(), value: readValue(r, 0) }
     case EVENT.RemoveRelationshipProperty:
-      return { _tag: "RemoveRelationshipProperty", relId: r.u64(), key: r.string() }
+      return { _tag: "RemoveRelationshipProperty", relId: r.u64(), key: r.name() }
     case EVENT.DeleteRelationship:
       return { _tag: "DeleteRelationship", relId: r.u64() }
     case EVENT.DeleteNode:

@@ -66,9 +66,9 @@ const SEGMENT_END = 1
 const STOP = 2
 const BATCH_FULL = 3
 /**
- * Transactions per pull. Handing them over in small batches lets their
- * events die young: decoding a whole chunk first kept ~16k events alive
- * across scavenges, and replay spent half its time in the garbage collector.
+ * Transactions per pull: small batches hand events over soon after they are
+ * decoded, so that they die young instead of a whole chunk's worth (~16k
+ * events) waiting for the consumer.
  */
 const BATCH_TRANSACTIONS = 64
 

@@ -3,9 +3,10 @@
  *
  * `Effect.withSpan` builds a span even under Effect's built-in tracer, which
  * exports nothing: about 7 µs, as much as a whole None commit. Under that
- * tracer no span can be observed outside the traced effect, so skipping it
- * changes nothing a caller can see; with any other tracer installed (e.g.
- * `@effect/opentelemetry`) every span is made as usual.
+ * tracer a span is visible only to code running inside it (through
+ * `Effect.currentSpan`, e.g. in a replay callback), so it is skipped; with
+ * any other tracer installed (e.g. `@effect/opentelemetry`) every span is
+ * made as usual.
  */
 import * as Effect from "effect/Effect"
 import type * as Tracer from "effect/Tracer"
