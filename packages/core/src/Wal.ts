@@ -482,7 +482,7 @@ export const make = <E = MutationEvent>(
           { _tag: "TxCommit", lsn: unsafeLsn(begin + 2n), txBeginLsn: unsafeLsn(begin) }
         ])
         const written = syncMode._tag === "PerCommit" ? buffered : Effect.zipLeft(buffered, writePending)
-        return state.active.size + state.buffer.length >= targetBytes ? Effect.zipRight(rotate, written) : written
+        return Effect.zipRight(maybeRotate, written)
       }))
 
     const commitTx = (events: ReadonlyArray<E>): Effect.Effect<WroteCommit, WalError> => {
