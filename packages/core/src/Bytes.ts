@@ -284,21 +284,14 @@ export class Reader {
     return this.take(this.rawLen()).slice()
   }
 
-  /** Length-prefixed UTF-8 (invalid sequences fail). */
+  /**
+   * Length-prefixed UTF-8 (invalid sequences fail). Decoded in one call, so
+   * the string is flat: built a character at a time, a string of 13 or more
+   * characters becomes a chain of concatenation nodes, several times larger
+   * for as long as it is kept.
+   */
   string(): string {
-    const n = this.rawLen()
-    const at = this.advance(n)
-    const bytes = this.bytes
-    if (n <= 32) {
-      let ascii = ""
-      for (let i = at; i < at + n; i++) {
-        const b = bytes[i]!
-        if (b >= 0x80) return decodeUtf8(bytes.subarray(at, at + n))
-        ascii += String.fromCharCode(b)
-      }
-      return ascii
-    }
-    return decodeUtf8(bytes.subarray(at, at + n))
+    return decodeUtf8(this.take(this.rawLen()))
   }
 
   /**
@@ -325,8 +318,7 @@ export class Reader {
       for (let i = 0; i < n && same; i++) same = cached.charCodeAt(i) === bytes[at + i]
       if (same) return cached
     }
-    let name = ""
-    for (let i = at; i < at + n; i++) name += String.fromCharCode(bytes[i]!)
+    const name = decodeUtf8(bytes.subarray(at, at + n))
     names[slot] = name
     return name
   }

@@ -331,8 +331,8 @@ const readValue = (r: Reader, depth: number): PropertyValue => {
     case VALUE.List: {
       if (depth >= MAX_NESTING) throw new DecodeFailure(`value nesting deeper than ${MAX_NESTING} levels`)
       const count = r.count("property list value")
-      const items: Array<PropertyValue> = []
-      for (let i = 0; i < count; i++) items.push(readValue(r, depth + 1))
+      const items = new Array<PropertyValue>(count)
+      for (let i = 0; i < count; i++) items[i] = readValue(r, depth + 1)
       return { _tag: "List", items }
     }
     case VALUE.Map:
@@ -363,8 +363,8 @@ const readValue = (r: Reader, depth: number): PropertyValue => {
       return readVector(r)
     case VALUE.Binary: {
       const count = r.count("binary segment")
-      const segments: Array<Uint8Array> = []
-      for (let i = 0; i < count; i++) segments.push(r.lenBytes())
+      const segments = new Array<Uint8Array>(count)
+      for (let i = 0; i < count; i++) segments[i] = r.lenBytes()
       return { _tag: "Binary", segments }
     }
     default:
@@ -372,10 +372,11 @@ const readValue = (r: Reader, depth: number): PropertyValue => {
   }
 }
 
+/** Arrays are sized from their count: grown by `push`, a kept one-label array would hold 17 slots. */
 const readNames = (r: Reader): Array<string> => {
   const count = r.count("string")
-  const out: Array<string> = []
-  for (let i = 0; i < count; i++) out.push(r.name())
+  const out = new Array<string>(count)
+  for (let i = 0; i < count; i++) out[i] = r.name()
   return out
 }
 
