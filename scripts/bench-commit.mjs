@@ -5,7 +5,7 @@
 // (everything on the thread pool).
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
 import { NodeFileSystem } from "@effect/platform-node"
-import { Wal, WalConfig } from "@lora-wal/core"
+import { Bytes, LoraCodec, Lsn, Record, Wal, WalConfig } from "@lora-wal/core"
 import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
@@ -52,13 +52,13 @@ const summarize = (name, what, commits, eventsPerCommit, seconds, latenciesUs) =
   }
 }
 
-// What one commit costs at the OS: a 140 B append (the size of a 1-event
-// transaction) and an fsync, one at a time.
+// What one commit costs at the OS: an append of a 1-event transaction's size
+// and an fsync, one at a time.
 const rawFsync = async (name, what, ops, commit) => {
   const dir = freshDir()
   fs.mkdirSync(dir)
   const handle = await fs.promises.open(path.join(dir, "raw"), "a", 0o600)
-  const record = Buffer.alloc(140, 7)
+  const record = Buffer.alloc(txBytes, 7)
   const lat = []
   for (let i = 0; i < 50; i++) await commit(handle, record)
   const start = performance.now()
@@ -70,6 +70,33 @@ const rawFsync = async (name, what, ops, commit) => {
   const seconds = (performance.now() - start) / 1000
   await handle.close()
   return summarize(name, what, ops, 1, seconds, lat)
+}
+
+/** Encodes a 1-event transaction (three records with their CRCs) at `lsn` into `writer`. */
+const encodeTx = (writer, lsn, events) => {
+  Record.encode(LoraCodec.codec, writer, { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn) })
+  Record.encode(LoraCodec.codec, writer, { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn + 1n), txBeginLsn: Lsn.unsafeMake(lsn), events })
+  Record.encode(LoraCodec.codec, writer, { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn + 2n), txBeginLsn: Lsn.unsafeMake(lsn) })
+}
+const txBytes = (() => {
+  const writer = new Bytes.Writer(4096)
+  encodeTx(writer, 1n, [event(0)])
+  return writer.length
+})()
+
+// The floor under a log written in plain JavaScript: a hand loop that encodes
+// the transaction before each write+fsync.
+const encodedCommit = () => {
+  const writer = new Bytes.Writer(4096)
+  const events = [event(0)]
+  let lsn = 1n
+  return (h) => {
+    writer.reset()
+    encodeTx(writer, lsn, events)
+    lsn += 3n
+    fs.writeSync(h.fd, writer.written)
+    fs.fdatasyncSync(h.fd)
+  }
 }
 
 const walCase = (name, what, syncMode, commits, eventsPerCommit, concurrency, io = "syncWrites") =>
@@ -107,15 +134,17 @@ const run = (...args) => Effect.runPromise(walCase(...args))
 // disk's fsync latency and the VM's CPU drift by tens of percent over minutes.
 const cases = {
   "raw.write+fsync": () =>
-    rawFsync("raw.write+fsync", "FileHandle.write 140 B + await sync() (thread pool)", n(1000), async (h, r) => {
+    rawFsync("raw.write+fsync", `FileHandle.write ${txBytes} B + await sync() (thread pool)`, n(1000), async (h, r) => {
       await h.write(r)
       await h.sync()
     }),
   "raw.write+fsync.sync": () =>
-    rawFsync("raw.write+fsync.sync", "fs.writeSync 140 B + fs.fdatasyncSync (blocks the event loop)", n(1000), (h, r) => {
+    rawFsync("raw.write+fsync.sync", `fs.writeSync ${txBytes} B + fs.fdatasyncSync (blocks the event loop)`, n(1000), (h, r) => {
       fs.writeSync(h.fd, r)
       fs.fdatasyncSync(h.fd)
     }),
+  "raw.encode+write+fsync.sync": () =>
+    rawFsync("raw.encode+write+fsync.sync", "hand loop, no Effect: Record.encode of the 1-event transaction + fs.writeSync + fs.fdatasyncSync", n(1000), encodedCommit()),
   "wal.percommit.c1": () => run("wal.percommit.c1", "PerCommit, 1 committer, 1 event/commit", PerCommit(), n(1000), 1, 1),
   "wal.percommit.c1.sync": () =>
     run("wal.percommit.c1.sync", "PerCommit, 1 committer, io: \"sync\" (fdatasync blocks the event loop)", PerCommit(), n(1000), 1, 1, "sync"),
@@ -132,6 +161,14 @@ const cases = {
   "wal.none.1ev": () => run("wal.none.1ev", "None, 1 event/commit (never fsynced)", None(), n(100000), 1, 1),
   "wal.none.100ev": () => run("wal.none.100ev", "None, 100 events/commit", None(), n(5000), 100, 1),
   "wal.none.1ev.async": () => run("wal.none.1ev.async", "None, 1 event/commit, io: \"async\"", None(), n(30000), 1, 1, "async")
+}
+// Warm-up, not measured: the commit path runs as interpreted JavaScript until
+// V8 has compiled it, which takes thousands of commits (the peers' engines are
+// native code). Every I/O layer runs each path once before the rounds.
+for (const io of Object.keys(layers)) {
+  await run("warm-up", "", PerCommit(), n(2000), 1, 1, io)
+  await run("warm-up", "", None(), n(20000), 1, 1, io)
+  await run("warm-up", "", None(), n(2000), 100, 1, io)
 }
 const rounds = Object.fromEntries(Object.keys(cases).map((id) => [id, []]))
 for (let round = 0; round < 3; round++) {

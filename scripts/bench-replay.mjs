@@ -2,7 +2,10 @@
 // transactions of 10 mixed events), then replays it in fresh child processes:
 // collected (lora-wal's replay_dir) and streaming (Replay.run), three times
 // each. Prints MiB/s, events/s and peak RSS of the median run per form.
-//   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep]
+// With the collected form it also times building and keeping the same events
+// without reading anything: the most any collected replay can reach in V8.
+// `--semi-space N` repeats every form with V8's --max-semi-space-size=N (MiB).
+//   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep] [--semi-space N]
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -16,9 +19,45 @@ const { values: args } = parseArgs({
     keep: { type: "boolean", default: false },
     child: { type: "string" },
     modes: { type: "string", default: "collect,stream" },
-    out: { type: "string" }
+    out: { type: "string" },
+    "semi-space": { type: "string" },
+    events: { type: "string" }
   }
 })
+
+const eventOf = (V) => (i) => {
+  switch (i % 5) {
+    case 0:
+      return {
+        _tag: "CreateNode",
+        id: BigInt(i),
+        labels: ["Person"],
+        properties: V.properties({ name: V.string(`person-${i}`), age: V.int(i % 90), score: V.float(i / 7) })
+      }
+    case 1:
+      return { _tag: "CreateRelationship", id: BigInt(i), src: BigInt(i - 1), dst: BigInt(i - 2), relType: "KNOWS", properties: V.properties({ since: V.int(2000 + (i % 25)) }) }
+    case 2:
+      return { _tag: "SetNodeProperty", nodeId: BigInt(i - 2), key: "email", value: V.string(`p${i}@example.com`) }
+    case 3:
+      return { _tag: "AddNodeLabel", nodeId: BigInt(i - 3), label: "Customer" }
+    default:
+      return { _tag: "RemoveNodeProperty", nodeId: BigInt(i - 4), key: "score" }
+  }
+}
+
+if (args.child === "ceiling") {
+  // The events a collected replay returns, built and kept with no reading or
+  // decoding: what allocating and retaining them costs in V8 alone.
+  const event = eventOf(await import("@lora-wal/core/PropertyValue"))
+  const count = Number(args.events)
+  const baselineRssBytes = process.memoryUsage().rss
+  const start = performance.now()
+  const kept = []
+  for (let i = 0; i < count; i++) kept.push(event(i))
+  const seconds = (performance.now() - start) / 1000
+  console.log(JSON.stringify({ seconds, events: kept.length, baselineRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
+  process.exit(0)
+}
 
 if (args.child) {
   // Child mode: replay args.dir one way and report. Only the modules replay
@@ -47,25 +86,7 @@ const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-bench-re
 fs.mkdirSync(dir, { recursive: true })
 const SEGMENT_BYTES = 8 * 1024 * 1024
 
-const event = (i) => {
-  switch (i % 5) {
-    case 0:
-      return {
-        _tag: "CreateNode",
-        id: BigInt(i),
-        labels: ["Person"],
-        properties: V.properties({ name: V.string(`person-${i}`), age: V.int(i % 90), score: V.float(i / 7) })
-      }
-    case 1:
-      return { _tag: "CreateRelationship", id: BigInt(i), src: BigInt(i - 1), dst: BigInt(i - 2), relType: "KNOWS", properties: V.properties({ since: V.int(2000 + (i % 25)) }) }
-    case 2:
-      return { _tag: "SetNodeProperty", nodeId: BigInt(i - 2), key: "email", value: V.string(`p${i}@example.com`) }
-    case 3:
-      return { _tag: "AddNodeLabel", nodeId: BigInt(i - 3), label: "Customer" }
-    default:
-      return { _tag: "RemoveNodeProperty", nodeId: BigInt(i - 4), key: "score" }
-  }
-}
+const event = eventOf(V)
 
 let written = 0
 let totalEvents = 0
@@ -100,35 +121,52 @@ if (fs.readdirSync(dir).some((n) => n.endsWith(".wal"))) {
   flush()
 }
 
-const run = (mode) =>
-  JSON.parse(execFileSync(process.execPath, [import.meta.filename, "--child", mode, "--dir", dir], { encoding: "utf8" }))
+const run = (mode, v8Flags, extra = []) =>
+  JSON.parse(execFileSync(process.execPath, [...v8Flags, import.meta.filename, "--child", mode, "--dir", dir, ...extra], { encoding: "utf8" }))
 
 const mb = written / (1024 * 1024)
 const results = {}
-for (const mode of args.modes.split(",")) {
-  // Three fresh processes per form; the median one is reported.
-  const r = [run(mode), run(mode), run(mode)].sort((a, b) => a.seconds - b.seconds)[1]
-  results[mode] = {
-    seconds: Number(r.seconds.toFixed(3)),
-    events: r.events,
-    mbPerSecond: Number((mb / r.seconds).toFixed(1)),
-    eventsPerSecond: Math.round(r.events / r.seconds),
-    peakRssMiB: Number((r.maxRssBytes / (1024 * 1024)).toFixed(1)),
-    baselineRssMiB: Number((r.baselineRssBytes / (1024 * 1024)).toFixed(1))
+const settings = [["", []], ...(args["semi-space"] ? [[`.semi${args["semi-space"]}`, [`--max-semi-space-size=${args["semi-space"]}`]]] : [])]
+const forms = args.modes.split(",").flatMap((mode) => mode === "collect" ? ["collect", "ceiling"] : [mode])
+for (const [suffix, v8Flags] of settings) {
+  for (const mode of forms) {
+    const extra = mode === "ceiling" ? ["--events", String(results[`collect${suffix}`].events)] : []
+    // Three fresh processes per form; the median one is reported.
+    const r = [run(mode, v8Flags, extra), run(mode, v8Flags, extra), run(mode, v8Flags, extra)].sort((a, b) => a.seconds - b.seconds)[1]
+    results[`${mode}${suffix}`] = {
+      form: mode,
+      flags: v8Flags.join(" "),
+      seconds: Number(r.seconds.toFixed(3)),
+      events: r.events,
+      mbPerSecond: Number((mb / r.seconds).toFixed(1)),
+      eventsPerSecond: Math.round(r.events / r.seconds),
+      peakRssMiB: Number((r.maxRssBytes / (1024 * 1024)).toFixed(1)),
+      baselineRssMiB: Number((r.baselineRssBytes / (1024 * 1024)).toFixed(1))
+    }
   }
+}
+const describe = (r) => {
+  const size = `${Math.round(mb)} MiB`
+  const what = r.form === "ceiling"
+    ? `building and keeping the ${r.events} events of the ${size} log as objects, nothing read (the collected form's ceiling)`
+    : `${r.form === "stream" ? "streaming" : "collected"} replay of a ${size} log`
+  return r.flags === "" ? what : `${what}, node ${r.flags}`
 }
 if (args.out) {
   fs.writeFileSync(args.out, JSON.stringify({
     schema: "wal-bench-results/v1",
     label: "lora-wal-effect",
-    results: Object.entries(results).flatMap(([mode, r]) => [
-      { id: `replay.${mode}.${Math.round(mb)}MiB`, title: `${mode === "stream" ? "streaming" : "collected"} replay of a ${Math.round(mb)} MiB log: MiB/s`, unit: "MiB/s", median: r.mbPerSecond, extra: { events_per_s: r.eventsPerSecond, peak_rss_mib: r.peakRssMiB, rss_after_imports_mib: r.baselineRssMiB } },
-      { id: `replay.${mode}.${Math.round(mb)}MiB.rss`, title: `${mode === "stream" ? "streaming" : "collected"} replay of a ${Math.round(mb)} MiB log: peak RSS of the process (${r.baselineRssMiB} MiB after loading the modules)`, unit: "MiB", median: r.peakRssMiB, extra: { rss_after_imports_mib: r.baselineRssMiB } }
-    ])
+    results: Object.entries(results).flatMap(([key, r]) => {
+      const [form, ...flags] = key.split(".")
+      const id = ["replay", form, `${Math.round(mb)}MiB`, ...flags].join(".")
+      const speed = { id, title: `${describe(r)}: MiB/s`, unit: "MiB/s", median: r.mbPerSecond, extra: { events_per_s: r.eventsPerSecond, peak_rss_mib: r.peakRssMiB, rss_after_imports_mib: r.baselineRssMiB } }
+      if (r.form === "ceiling") return [speed]
+      return [speed, { id: `${id}.rss`, title: `${describe(r)}: peak RSS of the process (${r.baselineRssMiB} MiB after loading the modules)`, unit: "MiB", median: r.peakRssMiB, extra: { rss_after_imports_mib: r.baselineRssMiB } }]
+    })
   }, null, 2))
 }
 console.log(JSON.stringify({ logMiB: Number(mb.toFixed(1)), dir, node: process.version, results }, null, 2))
 for (const [mode, r] of Object.entries(results)) {
-  console.log(`${mode.padEnd(8)} ${r.mbPerSecond} MiB/s  ${r.eventsPerSecond} events/s  peak RSS ${r.peakRssMiB} MiB (${r.baselineRssMiB} MiB after imports)  (${r.events} events, ${mb.toFixed(0)} MiB, ${r.seconds}s)`)
+  console.log(`${mode.padEnd(14)} ${r.mbPerSecond} MiB/s  ${r.eventsPerSecond} events/s  peak RSS ${r.peakRssMiB} MiB (${r.baselineRssMiB} MiB after imports)  (${r.events} events, ${mb.toFixed(0)} MiB, ${r.seconds}s)`)
 }
 if (!args.keep && !args.dir) fs.rmSync(dir, { recursive: true, force: true })

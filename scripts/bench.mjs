@@ -32,8 +32,8 @@ log("lora-wal: commits")
 run(process.execPath, [path.join(root, "scripts/bench-commit.mjs"), "--tmp", tmp, "--scale", args.quick ? "0.2" : "1", "--out", path.join(out, "wal-commit.json")])
 log("lora-wal: replay of a ~200 MB log")
 run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "50" : "200", "--out", path.join(out, "wal-replay.json")])
-log("lora-wal: streaming replay of a ~1 GB log (peak RSS)")
-run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream", "--out", path.join(out, "wal-replay-1g.json")])
+log("lora-wal: streaming replay of a ~1 GB log (peak RSS), with V8's defaults and with an 8 MiB semi-space")
+run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream", "--semi-space", "8", "--out", path.join(out, "wal-replay-1g.json")])
 
 const peersJson = JSON.parse(fs.readFileSync(path.join(out, "peers.json"), "utf8"))
 const ours = ["wal-commit.json", "wal-replay.json", "wal-replay-1g.json"].flatMap((f) =>
@@ -72,8 +72,11 @@ const none1 = value("wal.none.1ev")
 const group1 = value("wal.group10.1ev")
 const none100 = value("wal.none.100ev")
 const group100 = value("wal.group10.100ev")
-const replayIds = ours.filter((r) => r.id.startsWith("replay.") && r.unit === "MiB/s")
-const streamBig = ours.filter((r) => r.id.startsWith("replay.stream.") && r.id.endsWith(".rss")).at(-1)
+const replayIds = ours.filter((r) => /^replay\.(collect|stream)\.\d+MiB$/.test(r.id))
+const ceiling = ours.find((r) => r.id.startsWith("replay.ceiling."))
+const bigRss = ours.filter((r) => r.id.startsWith("replay.stream.") && r.id.endsWith(".rss") && r.id.includes("semi"))
+  .map((semi) => [ours.find((r) => r.id === semi.id.replace(/\.semi\d+/, "")), semi])
+  .at(-1)
 const mib = 1024 * 1024
 const targets = [
   "| target | status | this run |",
@@ -92,9 +95,10 @@ const targets = [
   target("None/Group ≥ half of Rust: 75k 1-event commits/s, 250k events/s in 100-event commits",
     Math.min(none1, group1) >= 75000 && Math.min(none100, group100) >= 250000,
     `None ${fmt(none1)} / Group ${fmt(group1)} commits/s; ${fmt(none100)} / ${fmt(group100)} events/s`),
-  ...replayIds.map((r) => target(`replay ≥ 100 MB/s (${r.id})`, r.median * mib >= 100e6, `${fmt(r.median)} MiB/s = ${fmt(r.median * mib / 1e6)} MB/s`)),
-  ...(streamBig === undefined ? [] : [target("streaming replay of ~1 GB in < 100 MB peak RSS", streamBig.median * mib < 100e6,
-    `${fmt(streamBig.median)} MiB = ${fmt(streamBig.median * mib / 1e6)} MB peak, of which ${fmt(streamBig.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`)])
+  ...replayIds.map((r) => target(`replay ≥ 100 MB/s (${r.id})`, r.median * mib >= 100e6,
+    `${fmt(r.median)} MiB/s = ${fmt(r.median * mib / 1e6)} MB/s${r.id.startsWith("replay.collect") && ceiling ? `; building and keeping the same events with nothing read: ${fmt(ceiling.median)} MiB/s` : ""}`)),
+  ...(bigRss === undefined ? [] : bigRss.map((r) => target(`streaming replay of ~1 GB in < 100 MB peak RSS (${r.id})`, r.median * mib < 100e6,
+    `${fmt(r.median)} MiB = ${fmt(r.median * mib / 1e6)} MB peak, of which ${fmt(r.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`)))
 ].join("\n")
 fs.writeFileSync(path.join(out, "latest.md"), `${md}\n\n## Targets\n\n${targets}\n`)
 console.log(`\n${targets}`)
