@@ -2,12 +2,15 @@
 // on the Node filesystem, next to raw write+fsync measured in the same run.
 // Cases run on NodeWal's default I/O (synchronous writes, fsync on the thread
 // pool) unless their id ends in .sync (fsync synchronous too) or .async
-// (everything on the thread pool).
+// (everything on the thread pool). Method as in ../shared/bench-peers: an
+// untimed warm-up, a settled disk before every case, 3 interleaved rounds and
+// the median round reported.
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
 import { NodeFileSystem } from "@effect/platform-node"
 import { Bytes, LoraCodec, Lsn, Record, Wal, WalConfig } from "@lora-wal/core"
 import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -134,28 +137,28 @@ const run = (...args) => Effect.runPromise(walCase(...args))
 // disk's fsync latency and the VM's CPU drift by tens of percent over minutes.
 const cases = {
   "raw.write+fsync": () =>
-    rawFsync("raw.write+fsync", `FileHandle.write ${txBytes} B + await sync() (thread pool)`, n(1000), async (h, r) => {
+    rawFsync("raw.write+fsync", `FileHandle.write ${txBytes} B + await sync() (thread pool)`, n(2000), async (h, r) => {
       await h.write(r)
       await h.sync()
     }),
   "raw.write+fsync.sync": () =>
-    rawFsync("raw.write+fsync.sync", `fs.writeSync ${txBytes} B + fs.fdatasyncSync (blocks the event loop)`, n(1000), (h, r) => {
+    rawFsync("raw.write+fsync.sync", `fs.writeSync ${txBytes} B + fs.fdatasyncSync (blocks the event loop)`, n(2000), (h, r) => {
       fs.writeSync(h.fd, r)
       fs.fdatasyncSync(h.fd)
     }),
   "raw.encode+write+fsync.sync": () =>
-    rawFsync("raw.encode+write+fsync.sync", "hand loop, no Effect: Record.encode of the 1-event transaction + fs.writeSync + fs.fdatasyncSync", n(1000), encodedCommit()),
-  "wal.percommit.c1": () => run("wal.percommit.c1", "PerCommit, 1 committer, 1 event/commit", PerCommit(), n(1000), 1, 1),
+    rawFsync("raw.encode+write+fsync.sync", "hand loop, no Effect: Record.encode of the 1-event transaction + fs.writeSync + fs.fdatasyncSync", n(2000), encodedCommit()),
+  "wal.percommit.c1": () => run("wal.percommit.c1", "PerCommit, 1 committer, 1 event/commit", PerCommit(), n(2000), 1, 1),
   "wal.percommit.c1.sync": () =>
-    run("wal.percommit.c1.sync", "PerCommit, 1 committer, io: \"sync\" (fdatasync blocks the event loop)", PerCommit(), n(1000), 1, 1, "sync"),
+    run("wal.percommit.c1.sync", "PerCommit, 1 committer, io: \"sync\" (fdatasync blocks the event loop)", PerCommit(), n(2000), 1, 1, "sync"),
   "wal.percommit.c1.async": () =>
-    run("wal.percommit.c1.async", "PerCommit, 1 committer, io: \"async\" (writes on the thread pool too)", PerCommit(), n(1000), 1, 1, "async"),
+    run("wal.percommit.c1.async", "PerCommit, 1 committer, io: \"async\" (writes on the thread pool too)", PerCommit(), n(2000), 1, 1, "async"),
   "wal.percommit.c8": () => run("wal.percommit.c8", "PerCommit, 8 concurrent committers, 1 event/commit", PerCommit(), n(8000), 1, 8),
   "wal.percommit.c64": () => run("wal.percommit.c64", "PerCommit, 64 concurrent committers, 1 event/commit", PerCommit(), n(16000), 1, 64),
   "wal.percommit.c64.sync": () => run("wal.percommit.c64.sync", "PerCommit, 64 committers, io: \"sync\"", PerCommit(), n(16000), 1, 64, "sync"),
-  "wal.percommit.100ev": () => run("wal.percommit.100ev", "PerCommit, 100 events/commit (durable batches)", PerCommit(), n(1000), 100, 1),
+  "wal.percommit.100ev": () => run("wal.percommit.100ev", "PerCommit, 100 events/commit (durable batches)", PerCommit(), n(2000), 100, 1),
   "wal.percommit.100ev.sync": () =>
-    run("wal.percommit.100ev.sync", "PerCommit, 100 events/commit, io: \"sync\"", PerCommit(), n(1000), 100, 1, "sync"),
+    run("wal.percommit.100ev.sync", "PerCommit, 100 events/commit, io: \"sync\"", PerCommit(), n(2000), 100, 1, "sync"),
   "wal.group10.1ev": () => run("wal.group10.1ev", "Group{10ms}, 1 event/commit (durable within 10 ms)", Group({ intervalMs: 10 }), n(100000), 1, 1),
   "wal.group10.100ev": () => run("wal.group10.100ev", "Group{10ms}, 100 events/commit", Group({ intervalMs: 10 }), n(5000), 100, 1),
   "wal.none.1ev": () => run("wal.none.1ev", "None, 1 event/commit (never fsynced)", None(), n(100000), 1, 1),
@@ -170,9 +173,20 @@ for (const io of Object.keys(layers)) {
   await run("warm-up", "", None(), n(20000), 1, 1, io)
   await run("warm-up", "", None(), n(2000), 100, 1, io)
 }
+// As in the peers' runner, every case starts on a settled disk: the files of
+// earlier cases deleted, `sync`, then 500 ms, so that one case's write-back
+// does not land on the next one's fsyncs.
+const settle = async () => {
+  for (const name of fs.readdirSync(root)) fs.rmSync(path.join(root, name), { recursive: true, force: true })
+  execFileSync("sync")
+  await new Promise((resolve) => setTimeout(resolve, 500))
+}
 const rounds = Object.fromEntries(Object.keys(cases).map((id) => [id, []]))
 for (let round = 0; round < 3; round++) {
-  for (const [id, measure] of Object.entries(cases)) rounds[id].push(await measure())
+  for (const [id, measure] of Object.entries(cases)) {
+    await settle()
+    rounds[id].push(await measure())
+  }
 }
 for (const runs of Object.values(rounds)) {
   const sorted = [...runs].sort((a, b) => a.commitsPerSecond - b.commitsPerSecond)
