@@ -9,7 +9,7 @@
  * Two layers, by where fsync runs:
  * - `layerSyncWrites`: fsync stays on the thread pool, so the event loop
  *   never waits on the disk. What `NodeWal.layer` uses by default.
- * - `layer`: fsync is synchronous too. 20–40% more single-committer
+ * - `layer`: fsync is synchronous too. 10–40% more single-committer
  *   PerCommit throughput on our VM, at the price of blocking the event
  *   loop for each fsync (hundreds of microseconds to milliseconds), as
  *   better-sqlite3 does. Use it where the process's job is the store.
