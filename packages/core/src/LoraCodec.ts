@@ -125,14 +125,8 @@ const byUtf8Key = (a: readonly [string, PropertyValue], b: readonly [string, Pro
 
 const writeEntries = (w: Writer, map: Properties, depth: number): void => {
   w.len(map.size)
-  if (map.size <= 1) {
-    for (const [key, value] of map) {
-      w.string(key)
-      writeValue(w, value, depth)
-    }
-    return
-  }
-  for (const [key, value] of Array.from(map).sort(byUtf8Key)) {
+  // Keys go in UTF-8 byte order; a single entry needs no sorted copy.
+  for (const [key, value] of map.size <= 1 ? map : Array.from(map).sort(byUtf8Key)) {
     w.string(key)
     writeValue(w, value, depth)
   }
