@@ -305,17 +305,16 @@ export const make = <E = MutationEvent>(
     const poisonOn = <A>(effect: Effect.Effect<A, Io>) =>
       Effect.tapError(effect, (e) => Effect.sync(() => latchFailure(e.message)))
 
-    /** Why nothing may be written now, if anything. */
-    const unhealthy = (): Io | Poisoned | undefined =>
-      state.closed
-        ? new Io({ reason: "BadResource", description: `WAL handle for ${dir} is closed` })
-        : state.bgFailure !== undefined
-        ? new Poisoned()
-        : undefined
-    const healthy = Effect.suspend((): Effect.Effect<void, Io | Poisoned> => {
-      const failure = unhealthy()
-      return failure === undefined ? Effect.void : Effect.fail(failure)
-    })
+    /** Runs `effect()` unless the log is closed or poisoned, in one step (commits call it under the lock). */
+    const whenHealthy = <A, Err>(effect: () => Effect.Effect<A, Err>) =>
+      Effect.suspend((): Effect.Effect<A, Err | Io | Poisoned> =>
+        state.closed
+          ? Effect.fail(new Io({ reason: "BadResource", description: `WAL handle for ${dir} is closed` }))
+          : state.bgFailure !== undefined
+          ? Effect.fail(new Poisoned())
+          : effect()
+      )
+    const healthy = whenHealthy(() => Effect.void)
 
     /** Encodes records into the buffer, all or none, allocating their LSNs. */
     const bufferRecords = (build: (first: bigint) => ReadonlyArray<Record.WalRecord<E>>) =>
@@ -377,9 +376,7 @@ export const make = <E = MutationEvent>(
 
     /** Under the lock: nothing to do, wait for the fsync in flight, or write and lead the next one. */
     const nextSyncStep = (target: bigint, mustLead: boolean) =>
-      locked(Effect.suspend((): Effect.Effect<SyncStep, WalError> => {
-        const failure = unhealthy()
-        if (failure !== undefined) return Effect.fail(failure)
+      locked(whenHealthy((): Effect.Effect<SyncStep, WalError> => {
         if (!mustLead && state.durableLsn >= target) return Effect.succeed(syncDone)
         if (state.inFlight !== undefined) return Effect.succeed({ _tag: "Wait", waiters: state.inFlight })
         return Effect.map(writePending, () => {
@@ -473,9 +470,7 @@ export const make = <E = MutationEvent>(
 
     /** Under the lock: rotates if needed, buffers the three records, and hands them to the OS unless PerCommit will. */
     const appendTx = (events: ReadonlyArray<E>) =>
-      locked(Effect.suspend((): Effect.Effect<Lsn, WalError> => {
-        const failure = unhealthy()
-        if (failure !== undefined) return Effect.fail(failure)
+      locked(whenHealthy((): Effect.Effect<Lsn, WalError> => {
         const buffered = bufferRecords((begin) => [
           { _tag: "TxBegin", lsn: unsafeLsn(begin) },
           { _tag: "MutationBatch", lsn: unsafeLsn(begin + 1n), txBeginLsn: unsafeLsn(begin), events },
