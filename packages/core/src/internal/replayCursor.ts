@@ -352,7 +352,7 @@ export class ReplayCursor<E> {
         return undefined
       }
       case "TxBegin":
-        if (this.pending.has(lsn) || this.open?.begin === lsn) return this.malformed(`duplicate tx begin at lsn ${lsn}`)
+        if (this.bucket(lsn) !== undefined) return this.malformed(`duplicate tx begin at lsn ${lsn}`)
         if (this.open !== undefined) this.pending.set(this.open.begin, this.open.events)
         this.open = { begin: lsn, events: [] }
         return undefined
