@@ -15,6 +15,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
+import { benchEvent as event } from "./bench-events.mjs"
 
 const { values: args } = parseArgs({
   options: {
@@ -33,12 +34,6 @@ const layers = {
   async: Layer.merge(NodeFileSystem.layer, NodeDirLock.layer)
 }
 
-const event = (i) => ({
-  _tag: "CreateNode",
-  id: BigInt(i),
-  labels: ["Bench"],
-  properties: new Map([["payload", { _tag: "String", value: "x".repeat(40) }]])
-})
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 

@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { benchEvent as event } from "./bench-events.mjs"
 
 const commits = Number(process.argv[2] ?? 200000)
 const discardingWrites = Layer.effect(
@@ -21,12 +22,6 @@ const discardingWrites = Layer.effect(
   }))
 ).pipe(Layer.provide(NodeFileSystem.layer))
 const layer = Layer.merge(discardingWrites, NodeDirLock.layer)
-const event = (i) => ({
-  _tag: "CreateNode",
-  id: BigInt(i),
-  labels: ["Bench"],
-  properties: new Map([["payload", { _tag: "String", value: "x".repeat(40) }]])
-})
 
 const perCommit = (syncMode, eventsPerCommit, count) =>
   Effect.scoped(Effect.gen(function*() {
