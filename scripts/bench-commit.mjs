@@ -2,7 +2,7 @@
 // on the Node filesystem, next to raw write+fsync measured in the same run.
 // Cases run on NodeWal's default I/O (synchronous writes, fsync on the thread
 // pool) unless their id ends in .sync (fsync synchronous too) or .async
-// (everything on the thread pool). Method as in ../shared/bench-peers: an
+// (everything on the thread pool). Method as in bench/peers.mjs: an
 // untimed warm-up, a settled disk before every case, 3 interleaved rounds and
 // the median round reported.
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]

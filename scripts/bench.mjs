@@ -1,5 +1,5 @@
-// `npm run bench`: this project's benchmarks and ../shared/bench-peers in one
-// run, on the same disk. Writes bench-results/latest.json (both), a markdown
+// `npm run bench`: this project's benchmarks and the peer baselines (bench/) in
+// one run, on the same disk. Writes bench-results/latest.json (both), a markdown
 // table (bench-results/latest.md) and a chart (bench-results/latest.svg).
 //   node scripts/bench.mjs [--quick] [--report-only]   (--report-only: tables from the last run's files)
 import { execFileSync } from "node:child_process"
@@ -19,17 +19,15 @@ const run = (cmd, argv, options = {}) => execFileSync(cmd, argv, { stdio: ["igno
 const log = (text) => process.stderr.write(`\n== ${text}\n`)
 
 if (!args["report-only"]) {
-  // The peers are copied (shared/ is read-only) and installed once.
-  const peersSource = path.resolve(root, "..", "shared", "bench-peers")
-  const peers = path.join(out, ".peers")
-  if (!fs.existsSync(path.join(peers, "node_modules"))) {
-    log("installing bench-peers (builds better-sqlite3 from source: ~2 minutes)")
-    fs.cpSync(peersSource, peers, { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}results`) })
+  // The peers have their own package (native builds the tests never need), installed on first use.
+  const peers = path.join(root, "bench")
+  if (!fs.existsSync(path.join(peers, "node_modules", ".package-lock.json"))) {
+    log("installing the peer libraries in bench/ (builds better-sqlite3 from source: ~2-3 minutes)")
     run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: peers })
   }
   log("peers")
   const peerArgs = args.quick ? ["--runs", "1", "--scale", "0.1", "--settle-ms", "100"] : []
-  run(process.execPath, ["bench.mjs", out, "--tmp", tmp, ...peerArgs], { cwd: peers })
+  run(process.execPath, [path.join(peers, "peers.mjs"), "--out", out, "--tmp", tmp, ...peerArgs])
 
   log("lora-wal: commits")
   run(process.execPath, [path.join(root, "scripts/bench-commit.mjs"), "--tmp", tmp, "--scale", args.quick ? "0.2" : "1", "--out", path.join(out, "wal-commit.json")])

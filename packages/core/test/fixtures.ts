@@ -2,11 +2,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** The golden scenarios written by lora-wal 0.8.3, read in place (never modified). */
-export const fixturesRoot = path.resolve(
-  fileURLToPath(new URL("../../../", import.meta.url)),
-  "../shared/fixtures/lora-wal-0.8.3"
-)
+/** The golden scenarios written by lora-wal 0.8.3 (the repository's copy), read in place and never modified. */
+export const fixturesRoot = fileURLToPath(new URL("../../../fixtures/lora-wal-0.8.3", import.meta.url))
 
 export interface ErrorJson {
   readonly variant: string
