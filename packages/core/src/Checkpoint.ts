@@ -141,7 +141,9 @@ export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, F
 /**
  * LoraDB's checkpoint: forceFsync, snapshot at the durable LSN (written by
  * `write`), Checkpoint marker, truncate. Keeps the newest `keep` snapshots
- * (default 2). Returns the snapshot's LSN.
+ * (default 2) and truncates the log only below the oldest of them, so a
+ * recovery that has to fall back to it (the newest damaged) finds every
+ * record after it. Returns the snapshot's LSN.
  *
  * @since 0.1.0
  */
@@ -160,9 +162,11 @@ export const checkpoint = <E, WE, WR>(
     yield* writeSnapshot(options.snapshotDir, lsn, payload)
     yield* wal.checkpointMarker(lsn)
     yield* wal.flush
-    yield* wal.truncateUpTo(lsn)
+    const snapshots = yield* listSnapshots(options.snapshotDir)
+    const keep = Math.max(1, options.keep ?? 2)
+    yield* wal.truncateUpTo(snapshots[Math.min(keep, snapshots.length) - 1]?.lsn ?? lsn)
     const fs = yield* FileSystem.FileSystem
-    const older = (yield* listSnapshots(options.snapshotDir)).slice(Math.max(1, options.keep ?? 2))
+    const older = snapshots.slice(keep)
     for (const snapshot of older) yield* fs.remove(snapshot.path).pipe(Effect.mapError(io))
     if (older.length > 0) yield* syncDirectory(fs, options.snapshotDir).pipe(Effect.mapError(io))
     return lsn
@@ -184,7 +188,9 @@ export interface Recovered<E> {
 /**
  * Loads the newest intact snapshot and opens the log with its LSN as the
  * fence. Apply the snapshot's payload, then `wal.recovery.committedEvents`
- * (or use `onTransaction`), before any new append.
+ * (or use `onTransaction`), before any new append. Fails with `Malformed`
+ * when the log no longer reaches back to the snapshot (records between
+ * them were removed): recovering would silently skip them.
  *
  * @since 0.1.0
  */
@@ -192,6 +198,12 @@ export const recover = <E>(
   options: Omit<Wal.Options<E>, "fence"> & { readonly snapshotDir: string }
 ): Effect.Effect<Recovered<E>, WalError, FileSystem.FileSystem | DirLock | Scope.Scope> =>
   Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    // A snapshot renamed into place by a process that died before its
+    // directory fsync could still vanish: make it durable before relying on it.
+    if (yield* fs.exists(options.snapshotDir).pipe(Effect.mapError(io))) {
+      yield* syncDirectory(fs, options.snapshotDir).pipe(Effect.mapError(io))
+    }
     const snapshot = Option.fromNullable((yield* readSnapshots(options.snapshotDir, 1))[0])
     const fence = Option.match(snapshot, { onNone: () => unsafeLsn(0n), onSome: (s) => s.lsn })
     const wal = yield* Wal.make<E>({ ...options, fence })

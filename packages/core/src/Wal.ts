@@ -21,6 +21,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -28,7 +29,7 @@ import * as Scope from "effect/Scope"
 import { Writer } from "./Bytes.js"
 import { DirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
-import { makeDirectoryDurably, syncDirectory } from "./internal/durable.js"
+import { makeDirectoryDurably, rewriteDurably, syncDirectory } from "./internal/durable.js"
 import * as Mutex from "./internal/mutex.js"
 import { joinPath, listReplayable, listSegments } from "./internal/segments.js"
 import { withSpan } from "./internal/tracing.js"
@@ -165,6 +166,18 @@ interface ActiveFile {
 export const make = <E = MutationEvent>(
   options: Options<E>
 ): Effect.Effect<WalShape<E>, WalError, FileSystem.FileSystem | DirLock | Scope.Scope> =>
+  // Everything the open takes (lock, descriptors) lives in a scope of its own,
+  // closed at once if the open fails, so a retry in the same scope can succeed.
+  Effect.flatMap(Effect.scope, (outer) =>
+    Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) =>
+      open(options).pipe(
+        Scope.extend(scope),
+        Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+      )))
+
+const open = <E>(
+  options: Options<E>
+): Effect.Effect<WalShape<E>, WalError, FileSystem.FileSystem | DirLock | Scope.Scope> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const lock = yield* DirLock
@@ -179,6 +192,9 @@ export const make = <E = MutationEvent>(
     // A new log directory must itself survive a crash.
     yield* makeDirectoryDurably(fs, dir).pipe(Effect.mapError(io))
     yield* lock.acquire(dir)
+    // A process that died before its directory fsync may have left entries
+    // (a new segment, a removed one) that a power loss can still revert.
+    yield* syncDir
 
     // The active segment's handle is closed by this finalizer, which runs after
     // the final flush (registered later) and before the lock is released.
@@ -236,6 +252,14 @@ export const make = <E = MutationEvent>(
             }))
       })
       const newest = listed.segments[listed.segments.length - 1]!
+      const fence = BigInt(options.fence ?? 0n)
+      const oldestBase = summary.segments[0]!.baseLsn
+      if (oldestBase > fence + 1n) {
+        return yield* new Malformed({
+          reason: `the log starts at lsn ${oldestBase} but the fence is lsn ${fence}: ` +
+            `records ${fence + 1n} to ${oldestBase - 1n} are missing (truncated past the snapshot, or deleted)`
+        })
+      }
       if (Option.isSome(summary.tornTail)) {
         const torn = summary.tornTail.value
         // A sealed segment was fsynced whole before it was sealed: damage in it is never a crash's torn tail.
@@ -266,16 +290,14 @@ export const make = <E = MutationEvent>(
         yield* syncDir
         startedNewSegment = true
       } else {
+        const size = Option.match(summary.tornTail, { onNone: () => newest.size, onSome: (t) => t.lastGoodOffset })
+        tornTailTruncated = size < newest.size
+        // Everything readable becomes the durable fence (as in lora-wal). An fsync
+        // of the old file cannot promise that: after a failed fsync, Linux keeps
+        // pages readable that it will never write. A fresh copy can.
+        yield* rewriteDurably(fs, newest.path, size).pipe(Effect.mapError(io))
+        yield* syncDir
         const { file, fileScope } = yield* openIn(newest.path, "r+")
-        let size = newest.size
-        if (Option.isSome(summary.tornTail)) {
-          size = summary.tornTail.value.lastGoodOffset
-          yield* file.truncate(size).pipe(Effect.mapError(io))
-          tornTailTruncated = true
-        }
-        // Everything readable now becomes the durable fence (as in lora-wal); fsync
-        // so that is true even if the previous process died before its fsync.
-        yield* file.sync.pipe(Effect.mapError(io))
         yield* file.seek(size, "start")
         active = { file, scope: fileScope, id: newest.id, baseLsn: newestSummary.baseLsn, size }
       }
@@ -461,9 +483,11 @@ export const make = <E = MutationEvent>(
       WalMetrics.segmentsRotated.unsafeUpdate(1, [])
     }).pipe(withSpan("lora-wal.rotate", { captureStackTrace: false }))
 
-    const maybeRotate = Effect.suspend(() =>
-      state.active.size + state.buffer.length >= targetBytes ? rotate : Effect.void
-    )
+    /** Rotates once the segment reaches its target, unless it holds no record (its successor would share its base LSN). */
+    const maybeRotate = Effect.suspend(() => {
+      const size = state.active.size + state.buffer.length
+      return size >= targetBytes && size > Segment.HEADER_LEN ? rotate : Effect.void
+    })
 
     const single = (build: (lsn: bigint) => Record.WalRecord<E>) =>
       locked(Effect.zipRight(healthy, bufferRecords((lsn) => [build(lsn)])))
@@ -503,7 +527,7 @@ export const make = <E = MutationEvent>(
     const forceFsync = Effect.suspend(() => syncUpTo(state.nextLsn - 1n, true))
 
     const truncateUpTo = (fence: Lsn) =>
-      locked(Effect.gen(function*() {
+      locked(whenHealthy(() => Effect.gen(function*() {
         const entries = yield* listSegments(dir).pipe(Effect.provideService(FileSystem.FileSystem, fs))
         const removed: Array<Segment.SegmentId> = []
         for (let i = 0; i + 1 < entries.length; i++) {
@@ -519,7 +543,7 @@ export const make = <E = MutationEvent>(
           if (id >= state.oldestId) state.oldestId = (id + 1n) as Segment.SegmentId
         }
         if (removed.length > 0) yield* syncDir
-      })).pipe(withSpan("lora-wal.truncate", { captureStackTrace: false }))
+      }))).pipe(withSpan("lora-wal.truncate", { captureStackTrace: false }))
 
     const status = Effect.sync((): Status => ({
       durableLsn: unsafeLsn(state.durableLsn),

@@ -176,3 +176,23 @@ export const workload = <E>(event: fc.Arbitrary<E>, options?: { readonly maxOps?
     ops: fc.array(op, { minLength: 1, maxLength: options?.maxOps ?? 16 })
   })
 }
+
+/**
+ * Workloads that checkpoint often over tiny segments, so that truncation
+ * removes whole segments between snapshots: what recovery from an older
+ * snapshot (the newest one damaged) must not find missing.
+ *
+ * @since 0.1.0
+ */
+export const checkpointWorkload = <E>(event: fc.Arbitrary<E>): fc.Arbitrary<Workload<E>> => {
+  const Ops = Op<E>()
+  const op: fc.Arbitrary<Op<E>> = fc.oneof(
+    { arbitrary: fc.array(event, { minLength: 1, maxLength: 3 }).map((e) => Ops.Commit({ events: e })), weight: 3 },
+    { arbitrary: fc.constant(Ops.Checkpoint()), weight: 1 }
+  )
+  return fc.record({
+    syncMode,
+    segmentTargetBytes: fc.constantFrom(64, 200),
+    ops: fc.array(op, { minLength: 4, maxLength: 24 })
+  })
+}

@@ -11,11 +11,18 @@
  *   returned; Group/None: its LSN was at or below `durableLsn`);
  * - the user's state rebuilt from the snapshot and the log equals the state
  *   of that prefix;
- * - the reopened log accepts new commits, and they survive a second crash.
+ * - the reopened log accepts new commits, and they survive a power loss
+ *   (after a killed process, a failed fsync, or a first power loss).
+ *
+ * Checkpoints go through `Checkpoint.checkpoint` and recovery through
+ * `Checkpoint.recover`, with the snapshots on the same machine; in half the
+ * cases that have two snapshots the newest is damaged before recovery, so
+ * recovery must fall back to the older one without meeting a hole.
  *
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Checkpoint from "@lora-wal/core/Checkpoint"
 import * as DirLock from "@lora-wal/core/DirLock"
 import type { EventCodec } from "@lora-wal/core/EventCodec"
 import type { Lsn } from "@lora-wal/core/Lsn"
@@ -27,6 +34,9 @@ import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { ManualClock, withManualClock } from "./ManualClock.js"
 import * as MemoryFileSystem from "./MemoryFileSystem.js"
@@ -38,9 +48,10 @@ import * as MemoryFileSystem from "./MemoryFileSystem.js"
  * - `LowLevel`: `begin`, the events as Mutation records (or one batch), then
  *   `commit` or `abort` and a `flush`, or nothing more (`leaveOpen`: the
  *   transaction never finishes and must never be replayed).
- * - `Checkpoint`: LoraDB's sequence: `forceFsync`, a snapshot of the user's
- *   state at `durableLsn` (kept by the harness as if written atomically),
- *   a Checkpoint marker, `truncateUpTo`.
+ * - `Checkpoint`: `Checkpoint.checkpoint`, LoraDB's sequence: `forceFsync`,
+ *   a snapshot at `durableLsn` written atomically next to the log (its
+ *   payload names the user's state at that LSN, which the harness keeps),
+ *   a Checkpoint marker, truncation.
  * - `Tick`: advance the test clock (drives the Group flusher).
  * - `Reopen`: close the handle cleanly and open it again.
  *
@@ -79,6 +90,26 @@ export interface StateModel<E, S> {
 }
 
 /**
+ * How a case's machine fails, and what follows.
+ *
+ * - `PowerLoss`: power is lost at the crash instant (under the case's crash
+ *   model); the recovered log takes new commits; power is lost again.
+ * - `ProcessCrash`: the process is killed at the crash instant. The OS keeps
+ *   everything it was given, fsynced or not; the reopened log takes new
+ *   commits; then power is lost under the crash model, so whatever the
+ *   reopen took as durable is put to the test.
+ * - `FsyncFailure`: one of the workload's fsyncs fails as on Linux (the
+ *   unsynced data is dropped from the disk's future but stays readable);
+ *   the process dies; then as `ProcessCrash`.
+ *
+ * @since 0.1.0
+ */
+export type CrashSequence = "PowerLoss" | "ProcessCrash" | "FsyncFailure"
+
+/** @since 0.1.0 */
+export const crashSequences: ReadonlyArray<CrashSequence> = ["PowerLoss", "ProcessCrash", "FsyncFailure"]
+
+/**
  * A broken promise, with everything needed to reproduce it.
  *
  * @since 0.1.0
@@ -87,11 +118,12 @@ export class CrashViolation extends Data.TaggedError("CrashViolation")<{
   readonly invariant: string
   readonly detail: string
   readonly seed: number
+  readonly sequence: CrashSequence
   readonly crashModel: MemoryFileSystem.CrashModel
   readonly crashAtOperation: number
 }> {
   get message(): string {
-    return `${this.invariant}: ${this.detail} (seed ${this.seed}, crash model ${this.crashModel.data}` +
+    return `${this.invariant}: ${this.detail} (seed ${this.seed}, ${this.sequence}, crash model ${this.crashModel.data}` +
       `${this.crashModel.loseDirectoryEntries ? "+loseDirectoryEntries" : ""}, crash at operation ${this.crashAtOperation})`
   }
 }
@@ -108,13 +140,20 @@ export interface CaseReport {
   readonly recovered: number
   /** Open refused mid-log damage (`Corruption`) and needed `repair`: only allowed under `SectorChaos`. */
   readonly repaired: boolean
+  /** The newest snapshot was damaged and recovery fell back to the one before it. */
+  readonly snapshotFallback: boolean
+  /** An injected fsync failure fired (`FsyncFailure` cases whose workload reached it). */
+  readonly fsyncFailed: boolean
 }
 
 /** @since 0.1.0 */
 export interface CaseOptions<E, S> {
   readonly workload: Workload<E>
   readonly model: StateModel<E, S>
+  /** The power loss: at the crash instant (`PowerLoss`), or after the reopened log's new commits. */
   readonly crashModel: MemoryFileSystem.CrashModel
+  /** Defaults to `PowerLoss`. */
+  readonly sequence?: CrashSequence | undefined
   /** Seeds the crash point and the crash model's choices. */
   readonly seed: number
   readonly codec?: EventCodec<E> | undefined
@@ -148,10 +187,14 @@ interface Run<E, S> {
   readonly attempted: Array<Attempt<E>>
   /** Commit LSNs acknowledged as durable. */
   readonly acknowledged: Set<bigint>
-  snapshot: { readonly lsn: bigint; readonly state: S }
+  /** The user's state at each snapshot's LSN (a snapshot's payload is its LSN). */
+  readonly states: Map<bigint, S>
+  /** The newest snapshot taken, the fence of a clean reopen. */
+  checkpointLsn: bigint
 }
 
 const DIR = "/wal"
+const SNAPSHOTS = "/snapshots"
 
 const layerFor = (
   state: MemoryFileSystem.MemoryState,
@@ -161,24 +204,34 @@ const layerFor = (
 const fold = <E, S>(model: StateModel<E, S>, state: S, transactions: ReadonlyArray<{ readonly events: ReadonlyArray<E> }>) =>
   transactions.reduce((s, tx) => tx.events.reduce(model.apply, s), state)
 
-/** Runs the workload; stops quietly at the first failure once the machine has crashed. */
+const walOptions = <E, S>(options: CaseOptions<E, S>) => ({
+  dir: DIR,
+  syncMode: options.workload.syncMode,
+  segmentTargetBytes: options.workload.segmentTargetBytes,
+  codec: options.codec
+})
+
+/** A snapshot's payload: its LSN, which keys the state the harness keeps. */
+const lsnBytes = (lsn: bigint): Uint8Array => {
+  const bytes = new Uint8Array(8)
+  new DataView(bytes.buffer).setBigUint64(0, lsn)
+  return bytes
+}
+
+/** Runs the workload; stops quietly at the first failure once the machine has crashed or an fsync has failed. */
 const runWorkload = <E, S>(
   options: CaseOptions<E, S>,
   state: MemoryFileSystem.MemoryState,
   run: Run<E, S>,
-  clock: ManualClock
+  clock: ManualClock,
+  faulted: () => boolean
 ) =>
   Effect.gen(function*() {
     const { model, workload } = options
     const open = (scope: Scope.CloseableScope) =>
-      Wal.make<E>({
-        dir: DIR,
-        syncMode: workload.syncMode,
-        segmentTargetBytes: workload.segmentTargetBytes,
-        fence: run.snapshot.lsn,
-        codec: options.codec,
-        onTransaction: () => Effect.void
-      }).pipe(Scope.extend(scope))
+      Wal.make<E>({ ...walOptions(options), fence: run.checkpointLsn as Lsn, onTransaction: () => Effect.void }).pipe(
+        Scope.extend(scope)
+      )
     let scope = yield* Scope.make()
     let wal = yield* open(scope)
     const acknowledgeUpTo = (lsn: bigint) => {
@@ -186,8 +239,9 @@ const runWorkload = <E, S>(
     }
     const perCommit = workload.syncMode._tag === "PerCommit"
     // None's durableLsn means "handed to the OS" (lora-wal's definition): that
-    // survives a process crash, not a power loss, where only explicit fsyncs count.
-    const durableLsnHolds = workload.syncMode._tag !== "None" || options.crashModel.data === "KeepAll"
+    // survives a killed process, not a power loss, where only explicit fsyncs count.
+    const durableLsnHolds = workload.syncMode._tag !== "None" || options.sequence !== "PowerLoss" ||
+      options.crashModel.data === "KeepAll"
     for (const op of workload.ops) {
       const next = (yield* wal.status).nextLsn as bigint
       switch (op._tag) {
@@ -222,13 +276,16 @@ const runWorkload = <E, S>(
           acknowledgeUpTo((yield* wal.status).durableLsn)
           break
         case "Checkpoint": {
-          yield* wal.forceFsync
-          const lsn = (yield* wal.status).durableLsn as bigint
+          const lsn = yield* Checkpoint.checkpoint(wal, {
+            snapshotDir: SNAPSHOTS,
+            write: (lsn) =>
+              Effect.sync(() => {
+                run.states.set(lsn, fold(model, model.initial, run.attempted.filter((a) => a.commitLsn <= lsn)))
+                return lsnBytes(lsn)
+              })
+          })
+          run.checkpointLsn = lsn
           acknowledgeUpTo(lsn)
-          const covered = run.attempted.filter((a) => a.commitLsn > run.snapshot.lsn && a.commitLsn <= lsn)
-          run.snapshot = { lsn, state: fold(model, run.snapshot.state, covered) }
-          yield* wal.checkpointMarker(lsn as Lsn)
-          yield* wal.truncateUpTo(lsn as Lsn)
           break
         }
         case "Tick":
@@ -243,54 +300,73 @@ const runWorkload = <E, S>(
       if (durableLsnHolds) acknowledgeUpTo((yield* wal.status).durableLsn)
     }
   }).pipe(
-    Effect.catchAll((error) => (state.crashed !== undefined ? Effect.void : Effect.fail(error))),
+    Effect.catchAll((error) => (state.crashed !== undefined || faulted() ? Effect.void : Effect.fail(error))),
     Effect.provide(layerFor(state, options.transformFileSystem))
   )
 
-/** Opens the machine found after a crash, allowing `repair` only where the model can reorder writes. */
+/** Damages the newest of two or more intact snapshots (a torn write or bit rot after it was taken). */
+const damageNewestSnapshot = (state: MemoryFileSystem.MemoryState): boolean => {
+  const names = state.nodes.has(SNAPSHOTS) ? state.children(SNAPSHOTS).filter((n) => n.endsWith(".snap")).sort() : []
+  const intact = names.filter((n) => Checkpoint.decodeSnapshot(state.read(`${SNAPSHOTS}/${n}`)!) !== undefined)
+  if (intact.length < 2) return false
+  const path = `${SNAPSHOTS}/${intact[intact.length - 1]}`
+  const bytes = state.read(path)!
+  bytes[bytes.length - 1]! ^= 0xff
+  state.write(path, bytes)
+  return true
+}
+
+interface Recovered<E> {
+  readonly transactions: ReadonlyArray<Replay.Transaction<E>>
+  readonly fence: bigint
+  readonly repaired: boolean
+}
+
+/** Recovers the machine found after a crash, allowing `repair` only where the model can reorder writes. */
 const recover = <E, S>(
   options: CaseOptions<E, S>,
   state: MemoryFileSystem.MemoryState,
-  fence: bigint,
   violation: (invariant: string, detail: string) => CrashViolation
-) =>
+): Effect.Effect<Recovered<E>, CrashViolation> =>
   Effect.gen(function*() {
     const transactions: Array<Replay.Transaction<E>> = []
     const open = (repair: boolean) =>
-      Effect.scoped(Wal.make<E>({
-        dir: DIR,
-        syncMode: options.workload.syncMode,
-        segmentTargetBytes: options.workload.segmentTargetBytes,
-        fence,
-        repair,
-        codec: options.codec,
-        onTransaction: (tx) => Effect.sync(() => void transactions.push(tx))
-      }))
+      Effect.scoped(Effect.map(
+        Checkpoint.recover<E>({
+          ...walOptions(options),
+          snapshotDir: SNAPSHOTS,
+          repair,
+          onTransaction: (tx) => Effect.sync(() => void transactions.push(tx))
+        }),
+        (recovered) => Option.match(recovered.snapshot, { onNone: () => 0n, onSome: (s) => s.lsn as bigint })
+      ))
     const first = yield* Effect.exit(open(false))
-    if (Exit.isSuccess(first)) return { transactions, repaired: false }
+    if (Exit.isSuccess(first)) return { transactions, fence: first.value, repaired: false }
     const error = first.cause._tag === "Fail" ? first.cause.error : undefined
-    if (error?._tag !== "Corruption" || options.crashModel.data !== "SectorChaos") {
+    if (error?._tag !== "Corruption" || options.crashModel.data !== "SectorChaos" || options.sequence !== "PowerLoss") {
       return yield* violation("open succeeds", String(first.cause))
     }
     transactions.length = 0
-    yield* open(true).pipe(Effect.mapError((e) => violation("open succeeds with repair", e.message)))
-    return { transactions, repaired: true }
+    const fence = yield* open(true).pipe(Effect.mapError((e) => violation("open succeeds with repair", e.message)))
+    return { transactions, fence, repaired: true }
   }).pipe(Effect.provide(layerFor(state)))
 
+/** Checks what recovery returned against what was written and acknowledged. */
 const checkRecovered = <E, S>(
   options: CaseOptions<E, S>,
   run: Run<E, S>,
-  recovered: ReadonlyArray<Replay.Transaction<E>>,
+  recovered: Recovered<E>,
   violation: (invariant: string, detail: string) => CrashViolation
 ) =>
   Effect.gen(function*() {
+    const { fence, transactions } = recovered
     const equals = options.model.equals ?? Equal.equals
-    const expected = run.attempted.filter((a) => a.commitLsn > run.snapshot.lsn).sort((a, b) => (a.commitLsn < b.commitLsn ? -1 : 1))
-    if (recovered.length > expected.length) {
-      return yield* violation("recovered is a prefix", `${recovered.length} transactions recovered, only ${expected.length} were written`)
+    const expected = run.attempted.filter((a) => a.commitLsn > fence)
+    if (transactions.length > expected.length) {
+      return yield* violation("recovered is a prefix", `${transactions.length} transactions recovered, only ${expected.length} were written`)
     }
-    for (let i = 0; i < recovered.length; i++) {
-      const got = recovered[i]!
+    for (let i = 0; i < transactions.length; i++) {
+      const got = transactions[i]!
       const want = expected[i]!
       if (got.commitLsn !== want.commitLsn || !equalsEvents(got.events, want.events)) {
         return yield* violation(
@@ -299,15 +375,15 @@ const checkRecovered = <E, S>(
         )
       }
     }
-    const survivors = new Set(recovered.map((t) => t.commitLsn as bigint))
+    const survivors = new Set(transactions.map((t) => t.commitLsn as bigint))
     for (const lsn of run.acknowledged) {
-      if (lsn > run.snapshot.lsn && !survivors.has(lsn)) {
-        return yield* violation("acknowledged commits survive", `commit ${lsn} was acknowledged as durable but not recovered`)
+      if (lsn > fence && !survivors.has(lsn)) {
+        return yield* violation("acknowledged commits survive", `commit ${lsn} was acknowledged as durable but not recovered (fence ${fence})`)
       }
     }
-    const rebuilt = fold(options.model, run.snapshot.state, recovered)
-    const reference = fold(options.model, run.snapshot.state, expected.slice(0, recovered.length))
-    if (!equals(rebuilt, reference)) {
+    const base = fence === 0n ? options.model.initial : run.states.get(fence)
+    if (base === undefined) return yield* violation("snapshots are known", `no state was recorded for the snapshot at lsn ${fence}`)
+    if (!equals(fold(options.model, base, transactions), fold(options.model, base, expected.slice(0, transactions.length)))) {
       return yield* violation("state model", "the state rebuilt from the snapshot and the log differs from the committed prefix")
     }
   })
@@ -333,83 +409,100 @@ const deepEqual = (a: unknown, b: unknown): boolean => {
 }
 
 /**
- * Runs one crash case and fails with a {@link CrashViolation} if a promise
- * is broken. Deterministic for a given workload, crash model and seed.
- *
- * @since 0.1.0
+ * The recovered log takes new commits, then power is lost: what the first
+ * recovery returned, and the new commits, must all survive it.
  */
-export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseReport, CrashViolation> =>
-  withManualClock((clock) => Effect.gen(function*() {
-    const random = prng(options.seed)
-    const fresh = (): Run<E, S> => ({
-      attempted: [],
-      acknowledged: new Set(),
-      snapshot: { lsn: 0n, state: options.model.initial }
-    })
-    // One run of the workload; reservoir sampling picks the crash instant
-    // uniformly over all of its filesystem operations (and the end), taking
-    // the machine's crash image and what had been acknowledged at that instant.
-    const machine = new MemoryFileSystem.MemoryState()
-    const live = fresh()
-    let crash = { at: 0, image: undefined as MemoryFileSystem.MemoryState | undefined, run: live }
-    const capture = (at: number) => {
-      crash = {
-        at,
-        image: machine.crash(options.crashModel, random),
-        run: {
-          attempted: live.attempted.slice(),
-          acknowledged: new Set(live.acknowledged),
-          snapshot: live.snapshot
-        }
-      }
-    }
-    machine.beforeOperation = (n) => {
-      if (random() * n < 1) capture(n)
-    }
-    const violation = (invariant: string, detail: string) =>
-      new CrashViolation({ invariant, detail, seed: options.seed, crashModel: options.crashModel, crashAtOperation: crash.at })
-    yield* runWorkload(options, machine, live, clock).pipe(
-      Effect.mapError((e) => violation("no failure without a crash", String(e)))
-    )
-    if (random() * (machine.operations + 1) < 1) capture(machine.operations + 1)
-    const afterCrash = crash.image!
-    const run = crash.run
-    const first = yield* recover(options, afterCrash, run.snapshot.lsn, violation)
-    yield* checkRecovered(options, run, first.transactions, violation)
-
-    // The recovered log takes new commits, and they survive a second crash.
-    const survived = first.transactions.map((t) => ({ commitLsn: t.commitLsn as bigint, events: t.events }))
+const afterRecovery = <E, S>(
+  options: CaseOptions<E, S>,
+  run: Run<E, S>,
+  first: Recovered<E>,
+  machine: MemoryFileSystem.MemoryState,
+  random: () => number,
+  violation: (invariant: string, detail: string) => CrashViolation
+) =>
+  Effect.gen(function*() {
+    // Below the fence: covered by a snapshot, so fsynced before it was taken.
+    const durable: Array<Attempt<E>> = [
+      ...run.attempted.filter((a) => a.commitLsn <= first.fence),
+      ...first.transactions.map((t) => ({ commitLsn: t.commitLsn as bigint, events: t.events }))
+    ]
+    const second: Run<E, S> = { attempted: durable, acknowledged: new Set(), states: run.states, checkpointLsn: first.fence }
     const probe = run.attempted.slice(-1).map((a) => a.events).filter((e) => e.length > 0)
-    const second: Run<E, S> = { attempted: survived, acknowledged: new Set(survived.map((t) => t.commitLsn)), snapshot: run.snapshot }
     yield* Effect.scoped(Effect.gen(function*() {
-      const wal = yield* Wal.make<E>({
-        dir: DIR,
-        syncMode: options.workload.syncMode,
-        segmentTargetBytes: options.workload.segmentTargetBytes,
-        fence: run.snapshot.lsn,
-        codec: options.codec,
-        onTransaction: () => Effect.void
-      })
+      const wal = yield* Wal.make<E>({ ...walOptions(options), fence: first.fence as Lsn, onTransaction: () => Effect.void })
       for (const events of probe) {
         const next = (yield* wal.status).nextLsn as bigint
         yield* wal.commitTx(events)
         second.attempted.push({ commitLsn: next + 2n, events })
       }
       yield* wal.forceFsync
-      for (const a of second.attempted) second.acknowledged.add(a.commitLsn)
     })).pipe(
-      Effect.provide(layerFor(afterCrash)),
+      Effect.provide(layerFor(machine)),
       Effect.mapError((e) => violation("the recovered log accepts new commits", e.message))
     )
-    const again = afterCrash.crash({ data: options.crashModel.data, loseDirectoryEntries: options.crashModel.loseDirectoryEntries }, random)
-    const secondRecovery = yield* recover(options, again, run.snapshot.lsn, violation)
-    yield* checkRecovered(options, second, secondRecovery.transactions, violation)
+    for (const a of second.attempted) second.acknowledged.add(a.commitLsn)
+    const recovered = yield* recover(options, machine.crash(options.crashModel, random), violation)
+    yield* checkRecovered(options, second, recovered, violation)
+  })
 
-    return {
-      operations: machine.operations,
-      crashAtOperation: crash.at,
-      acknowledged: run.acknowledged.size,
-      recovered: first.transactions.length,
-      repaired: first.repaired
-    }
-  }))
+/**
+ * Runs one crash case and fails with a {@link CrashViolation} if a promise
+ * is broken. Deterministic for a given workload, sequence, crash model and
+ * seed.
+ *
+ * @since 0.1.0
+ */
+export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseReport, CrashViolation> => {
+  const sequence = options.sequence ?? "PowerLoss"
+  const resolved: CaseOptions<E, S> = { ...options, sequence }
+  return withManualClock((clock) =>
+    Effect.gen(function*() {
+      const random = prng(options.seed)
+      const machine = new MemoryFileSystem.MemoryState()
+      const live: Run<E, S> = { attempted: [], acknowledged: new Set(), states: new Map(), checkpointLsn: 0n }
+      let fsyncFailed = false
+      if (sequence === "FsyncFailure") {
+        let countdown = 1 + Math.floor(random() * 16)
+        machine.fsyncFault = () => {
+          if (--countdown !== 0) return false
+          fsyncFailed = true
+          return true
+        }
+      }
+      // The crash instant: uniform over the workload's filesystem operations
+      // and its end (reservoir sampling), with what was acknowledged then.
+      // After a failed fsync the process dies at the end instead.
+      const imageNow = () => (sequence === "PowerLoss" ? machine.crash(options.crashModel, random) : machine.processCrash())
+      const snapshotRun = (): Run<E, S> => ({ ...live, attempted: live.attempted.slice(), acknowledged: new Set(live.acknowledged) })
+      let crash = { at: 0, image: undefined as MemoryFileSystem.MemoryState | undefined, run: live }
+      const capture = (at: number) => {
+        crash = { at, image: imageNow(), run: snapshotRun() }
+      }
+      if (sequence !== "FsyncFailure") {
+        machine.beforeOperation = (n) => {
+          if (random() * n < 1) capture(n)
+        }
+      }
+      const violation = (invariant: string, detail: string) =>
+        new CrashViolation({ invariant, detail, seed: options.seed, sequence, crashModel: options.crashModel, crashAtOperation: crash.at })
+      yield* runWorkload(resolved, machine, live, clock, () => fsyncFailed).pipe(
+        Effect.mapError((e) => violation("no failure without a crash", String(e)))
+      )
+      if (sequence === "FsyncFailure" || random() * (machine.operations + 1) < 1) capture(machine.operations + 1)
+      const afterCrash = crash.image!
+      const snapshotFallback = random() < 0.5 && damageNewestSnapshot(afterCrash)
+      const first = yield* recover(resolved, afterCrash, violation)
+      yield* checkRecovered(resolved, crash.run, first, violation)
+      yield* afterRecovery(resolved, crash.run, first, afterCrash, random, violation)
+      return {
+        operations: machine.operations,
+        crashAtOperation: crash.at,
+        acknowledged: crash.run.acknowledged.size,
+        recovered: first.transactions.length,
+        repaired: first.repaired,
+        snapshotFallback,
+        fsyncFailed
+      }
+    })
+  ).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
+}

@@ -9,6 +9,11 @@
  * handle, as on POSIX). {@link MemoryState.crash} computes what a machine
  * would find after losing power, under a choice of crash models; only bytes
  * and entries that were never made durable are ever damaged.
+ * {@link MemoryState.processCrash} is a killed process instead: the OS keeps
+ * everything it was given, durable or not, so a power loss can still follow.
+ * {@link MemoryState.fsyncFault} fails chosen fsyncs the way Linux does after
+ * a write-back error: the unsynced pages are dropped from the disk's future
+ * but stay readable, and a later fsync succeeds without writing them.
  *
  * Errors are the platform's `SystemError`s with the `reason`s the Node layer
  * reports (`NotFound`, `AlreadyExists`, `BadResource`).
@@ -33,8 +38,14 @@ interface FileNode {
   mode: number
   /** Contents as of the last fsync. */
   durable: Uint8Array
-  /** What happened since, in order. */
+  /** What happened since, in order: what write-back may still carry to the disk. */
   pending: Array<PendingOp>
+  /**
+   * Some bytes that reads see will never reach the disk: a failed fsync
+   * dropped their write-back. The durable image then follows `pending`
+   * alone, no longer `data`.
+   */
+  diverged: boolean
 }
 
 interface DirectoryNode {
@@ -47,8 +58,10 @@ type Node = FileNode | DirectoryNode
 /**
  * What a crash does to data that was never fsynced.
  *
- * - `KeepAll`: a process crash (kill -9): everything handed to the OS
- *   survives; only what the process still buffered is lost.
+ * - `KeepAll`: a power loss after the OS wrote everything back: every
+ *   write handed to it survives, except what a failed fsync dropped. (A
+ *   killed process is {@link MemoryState.processCrash}: nothing becomes
+ *   durable by it.)
  * - `DropUnsynced`: a power loss where it is all lost.
  * - `KeepPrefix`: an ordered disk: a random prefix of the unsynced bytes
  *   survives, in the order they were written (the last write may be cut).
@@ -111,8 +124,12 @@ const fileNode = (bytes: Uint8Array, mode: number, durable: boolean): FileNode =
   size: bytes.length,
   mode,
   durable: durable ? bytes.slice() : new Uint8Array(0),
-  pending: durable ? [] : [{ _tag: "Write", offset: 0, bytes: bytes.slice() }]
+  pending: durable ? [] : [{ _tag: "Write", offset: 0, bytes: bytes.slice() }],
+  diverged: false
 })
+
+/** A file as a killed process leaves it: the same contents, nothing more durable. */
+const copyNode = (node: FileNode): FileNode => ({ ...node, data: node.data.slice(0, node.size), pending: node.pending.slice() })
 
 const applyWrite = (content: Uint8Array, offset: number, bytes: Uint8Array): Uint8Array => {
   const out = new Uint8Array(Math.max(content.length, offset + bytes.length))
@@ -130,12 +147,16 @@ const applyOp = (content: Uint8Array, op: PendingOp): Uint8Array =>
 
 const randomBytes = (n: number, random: () => number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256))
 
+/** What the disk holds once every pending write-back has completed. */
+const writtenBack = (node: FileNode): Uint8Array =>
+  node.diverged ? node.pending.reduce(applyOp, node.durable) : node.data.slice(0, node.size)
+
 /** The durable image of one file after a crash. */
 const survivingContent = (node: FileNode, model: CrashModel["data"], random: () => number): Uint8Array => {
   let content = node.durable
   switch (model) {
     case "KeepAll":
-      return node.data.slice(0, node.size)
+      return writtenBack(node)
     case "DropUnsynced":
       return content
     case "KeepPrefix": {
@@ -266,6 +287,39 @@ export class MemoryState {
   }
 
   /**
+   * The machine after the process using it was killed: a new state in which
+   * every file and entry is as the OS had it, and exactly as durable as
+   * before, so that a later {@link crash} can still lose what no fsync
+   * covered. Only the process's open handles are gone. The current state
+   * is left as it is.
+   */
+  processCrash(): MemoryState {
+    const after = new MemoryState()
+    after.nodes.clear()
+    after.durableNodes.clear()
+    const copies = new Map<Node, Node>()
+    const copy = (node: Node): Node => {
+      let image = copies.get(node)
+      if (image === undefined) {
+        image = node._tag === "Directory" ? { _tag: "Directory", mode: node.mode } : copyNode(node)
+        copies.set(node, image)
+      }
+      return image
+    }
+    for (const [path, node] of this.nodes) after.nodes.set(path, copy(node))
+    for (const [path, node] of this.durableNodes) after.durableNodes.set(path, copy(node))
+    return after
+  }
+
+  /**
+   * Decides, for every file fsync, whether it fails with EIO as Linux's
+   * does after a write-back error: the file's unsynced writes are dropped
+   * from the disk's future (the pages are marked clean) but reads still see
+   * them, and the next fsync succeeds without writing them.
+   */
+  fsyncFault: ((path: string) => boolean) | undefined = undefined
+
+  /**
    * Crashes the machine just before the `at`-th mutating operation from
    * now: that operation and every later one fail, and `crashed` holds the
    * state a reboot would find.
@@ -339,8 +393,14 @@ const setLength = (node: FileNode, length: number): void => {
 }
 
 const syncFile = (node: FileNode): void => {
-  node.durable = node.data.slice(0, node.size)
+  node.durable = writtenBack(node)
   node.pending = []
+}
+
+/** A failed fsync: the pending write-back is dropped for good, the bytes stay readable. */
+const dropPending = (node: FileNode): void => {
+  node.pending = []
+  node.diverged = true
 }
 
 const info = (node: Node): FileSystem.File.Info => ({
@@ -401,7 +461,14 @@ const makeFile = (state: MemoryState, path: string, node: FileNode, append: bool
       Effect.sync(() => {
         position = from === "start" ? Number(offset) : position + Number(offset)
       }),
-    sync: Effect.zipRight(mutate("sync"), Effect.sync(() => syncFile(node))),
+    sync: Effect.zipRight(
+      mutate("sync"),
+      Effect.suspend(() => {
+        if (state.fsyncFault?.(path) !== true) return Effect.sync(() => syncFile(node))
+        dropPending(node)
+        return fail("Unknown", "fsync", path, `EIO: i/o error, fsync '${path}'`)
+      })
+    ),
     read: (buffer) => Effect.zipRight(live("read"), Effect.sync(() => FileSystem.Size(readInto(buffer)))),
     readAlloc: (size) =>
       Effect.zipRight(

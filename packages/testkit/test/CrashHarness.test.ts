@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
-import * as fc from "effect/FastCheck"
 import type { MutationEvent } from "@lora-wal/core/MutationEvent"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as fc from "effect/FastCheck"
 import { Arbitraries, CrashHarness, MemoryFileSystem } from "../src/index.js"
 
 /** The user's state: the set of live node ids. */
@@ -25,32 +26,61 @@ const graph: CrashHarness.StateModel<MutationEvent, ReadonlySet<bigint>> = {
   equals: (a, b) => a.size === b.size && [...a].every((id) => b.has(id))
 }
 
-const CASES_PER_MODEL = Number(process.env["LORA_WAL_CRASH_CASES"] ?? 1500)
+const anyWorkload = Arbitraries.workload(Arbitraries.smallEvent)
+const scenarios = [
+  ...CrashHarness.crashSequences.flatMap((sequence) =>
+    MemoryFileSystem.crashModels.map((crashModel) => ({ sequence, crashModel, workloads: anyWorkload, kind: "" }))
+  ),
+  // Checkpoint-heavy workloads: recovery from an older snapshot must find the log reaching back to it.
+  ...CrashHarness.crashSequences.map((sequence) => ({
+    sequence,
+    crashModel: { data: "DropUnsynced", loseDirectoryEntries: true } as const,
+    workloads: Arbitraries.checkpointWorkload(Arbitraries.smallEvent),
+    kind: "checkpoints, "
+  }))
+]
+const CASES_PER_SCENARIO = Number(process.env["LORA_WAL_CRASH_CASES"] ?? 1000)
+const MIN_CASES = 20_000
 
 describe("crash recovery properties", () => {
-  const totals = { cases: 0, repaired: 0, acknowledged: 0, recovered: 0 }
-  for (const crashModel of MemoryFileSystem.crashModels) {
-    const name = `${crashModel.data}${crashModel.loseDirectoryEntries ? " + lost directory entries" : ""}`
-    it.effect(`${name}: ${CASES_PER_MODEL} crashes at random instants of random workloads`, () =>
+  const totals = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0, acknowledged: 0 }
+  for (const [index, { crashModel, kind, sequence, workloads }] of scenarios.entries()) {
+    const name = `${kind}${sequence} then ${crashModel.data}${crashModel.loseDirectoryEntries ? " + lost directory entries" : ""}`
+    it.effect(`${name}: ${CASES_PER_SCENARIO} crashes at random instants of random workloads`, () =>
       Effect.gen(function*() {
         const samples = fc.sample(
-          fc.tuple(Arbitraries.workload(Arbitraries.smallEvent), fc.integer()),
-          { numRuns: CASES_PER_MODEL, seed: 42 + MemoryFileSystem.crashModels.indexOf(crashModel) }
+          fc.tuple(workloads, fc.integer()),
+          { numRuns: CASES_PER_SCENARIO, seed: 42 + index }
         )
+        const broken: Record<string, number> = {}
+        let firstViolation: string | undefined
+        const here = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0 }
         for (const [workload, seed] of samples) {
-          const report = yield* CrashHarness.runCase({ workload, model: graph, crashModel, seed })
-          totals.cases++
-          if (report.repaired) totals.repaired++
+          const result = yield* Effect.either(CrashHarness.runCase({ workload, model: graph, crashModel, sequence, seed }))
+          here.cases++
+          if (Either.isLeft(result)) {
+            broken[result.left.invariant] = (broken[result.left.invariant] ?? 0) + 1
+            firstViolation ??= result.left.message
+            continue
+          }
+          const report = result.right
+          if (report.repaired) here.repaired++
+          if (report.snapshotFallback) here.snapshotFallbacks++
+          if (report.fsyncFailed) here.fsyncFailures++
           totals.acknowledged += report.acknowledged
-          totals.recovered += report.recovered
         }
-        console.log(`crash cases so far: ${totals.cases} (${JSON.stringify(totals)})`)
+        totals.cases += here.cases
+        totals.repaired += here.repaired
+        totals.snapshotFallbacks += here.snapshotFallbacks
+        totals.fsyncFailures += here.fsyncFailures
+        console.log(`${name}: ${JSON.stringify({ ...here, violations: broken })}`)
+        expect(broken, firstViolation).toEqual({})
       }), 300_000)
   }
 
-  it("ran every case: at least 10,000 simulated crashes per run by default", () => {
-    console.log(`crash recovery: ${totals.cases} simulated crashes, ${totals.acknowledged} acknowledged commits checked, ${totals.repaired} needed repair (SectorChaos only)`)
-    expect(totals.cases).toBe(CASES_PER_MODEL * MemoryFileSystem.crashModels.length)
-    if (process.env["LORA_WAL_CRASH_CASES"] === undefined) expect(totals.cases).toBeGreaterThanOrEqual(10_000)
+  it("ran every case across all scenarios", () => {
+    console.log(`crash recovery: ${totals.cases} simulated crashes in ${scenarios.length} scenarios, ${totals.acknowledged} acknowledged commits checked, ${totals.snapshotFallbacks} recoveries from an older snapshot, ${totals.fsyncFailures} failed fsyncs, ${totals.repaired} repairs (SectorChaos power losses only)`)
+    expect(totals.cases).toBe(CASES_PER_SCENARIO * scenarios.length)
+    if (process.env["LORA_WAL_CRASH_CASES"] === undefined) expect(totals.cases).toBeGreaterThanOrEqual(MIN_CASES)
   })
 })

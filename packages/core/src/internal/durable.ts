@@ -1,5 +1,5 @@
 import * as FileSystem from "@effect/platform/FileSystem"
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import { parentOf } from "./segments.js"
 
@@ -23,3 +23,42 @@ export const makeDirectoryDurably = (fs: FileSystem.FileSystem, dir: string): Ef
       yield* syncDirectory(fs, parentOf(path))
     }
   })
+
+/**
+ * Replaces `path` by a fresh, fsynced copy of its first `size` bytes,
+ * written to `<path>.tmp` and renamed over it (the caller fsyncs the
+ * directory). The copy's pages are new, so its fsync really writes them,
+ * whatever a failed fsync of the old file left in the page cache.
+ */
+export const rewriteDurably = (
+  fs: FileSystem.FileSystem,
+  path: string,
+  size: number
+): Effect.Effect<void, PlatformError> =>
+  Effect.gen(function*() {
+    const temporary = `${path}.tmp`
+    yield* fs.remove(temporary, { force: true })
+    yield* Effect.scoped(Effect.gen(function*() {
+      const source = yield* fs.open(path, { flag: "r" })
+      const target = yield* fs.open(temporary, { flag: "wx", mode: 0o600 })
+      const chunk = new Uint8Array(Math.max(1, Math.min(size, COPY_CHUNK)))
+      for (let copied = 0; copied < size;) {
+        const n = Number(yield* source.read(chunk.subarray(0, Math.min(chunk.length, size - copied))))
+        if (n === 0) {
+          return yield* new SystemError({
+            reason: "UnexpectedEof",
+            module: "FileSystem",
+            method: "read",
+            pathOrDescriptor: path,
+            description: `${path} ended after ${copied} of ${size} bytes while it was copied`
+          })
+        }
+        yield* target.writeAll(chunk.subarray(0, n))
+        copied += n
+      }
+      yield* target.sync
+    }))
+    yield* fs.rename(temporary, path)
+  })
+
+const COPY_CHUNK = 1 << 20
