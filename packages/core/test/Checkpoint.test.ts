@@ -76,3 +76,39 @@ describe("a crash at every step of a checkpoint", () => {
       expect(newer).toEqual(Option.some(3n))
     }))
 })
+
+describe("recovery from an older snapshot", () => {
+  it.effect("with the newest snapshot damaged, recovery falls back to the older one and finds every commit after it", () =>
+    Effect.gen(function*() {
+      const machine = new MemoryFileSystem.MemoryState()
+      const committed: Array<number> = []
+      const snapshots: Array<Array<number>> = []
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/wal", segmentTargetBytes: 64 })
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < 4; i++) {
+            const id = round * 4 + i
+            yield* wal.commitTx([event(id)])
+            committed.push(id)
+          }
+          const state = committed.slice()
+          yield* Checkpoint.checkpoint(wal, { snapshotDir: "/snap", write: () => Effect.succeed(encode(state)) })
+          snapshots.push(state)
+        }
+        yield* Effect.forEach([100, 101], (id) => Effect.as(wal.commitTx([event(id)]), committed.push(id)))
+      })).pipe(Effect.provide(layerFor(machine)))
+      const names = machine.children("/snap").sort()
+      expect(names).toHaveLength(2)
+      const newest = `/snap/${names[1]}`
+      const bytes = machine.read(newest)!
+      bytes[bytes.length - 1]! ^= 0xff
+      machine.write(newest, bytes)
+      const rebuilt = yield* Effect.scoped(Effect.gen(function*() {
+        const recovered = yield* Checkpoint.recover<MutationEvent>({ dir: "/wal", snapshotDir: "/snap", segmentTargetBytes: 64 })
+        const base = decode(Option.getOrThrow(recovered.snapshot).payload)
+        expect(base).toEqual(snapshots[1])
+        return [...base, ...ids(recovered.wal.recovery.committedEvents)]
+      })).pipe(Effect.provide(layerFor(machine)))
+      expect(rebuilt).toEqual(committed)
+    }))
+})

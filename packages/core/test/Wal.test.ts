@@ -13,6 +13,7 @@ import { unsafeMake as lsn } from "../src/Lsn.js"
 import type { MutationEvent } from "../src/MutationEvent.js"
 import * as Replay from "../src/Replay.js"
 import * as Wal from "../src/Wal.js"
+import { MIN_BUDGET } from "./scheduling.js"
 import { SyncMode } from "../src/WalConfig.js"
 
 const event = (id: number): MutationEvent => ({ _tag: "DeleteNode", nodeId: BigInt(id) })
@@ -315,4 +316,159 @@ describe("interruption", () => {
       }).pipe(Effect.provide(layer))
     })
   }
+})
+
+describe("concurrency under adversarial scheduling", () => {
+  it.live("concurrent commits finish under every sync mode and every yield budget from 10 to 64 (no lost wakeup)", () =>
+    Effect.gen(function*() {
+      for (const syncMode of [SyncMode.None(), SyncMode.Group({ intervalMs: 1 }), SyncMode.PerCommit()]) {
+        for (let budget = MIN_BUDGET; budget <= 64; budget++) {
+          const { layer } = setup()
+          yield* Effect.scoped(Effect.gen(function*() {
+            const wal = yield* Wal.make({ dir: "/log", syncMode })
+            const committer = (c: number) => Effect.forEach([0, 1, 2], (j) => wal.commitTx([event(c * 3 + j)]))
+            yield* Effect.all(Array.from({ length: 8 }, (_, c) => committer(c)), { concurrency: "unbounded" }).pipe(
+              Effect.withMaxOpsBeforeYield(budget),
+              // Commits are uninterruptible: a hung one is left behind rather than awaited.
+              Effect.disconnect,
+              Effect.timeoutFail({
+                duration: "5 seconds",
+                onTimeout: () => `commits hung under ${syncMode._tag} with a yield budget of ${budget}`
+              })
+            )
+            expect((yield* wal.status).nextLsn).toBe(lsn(1n + 8n * 3n * 3n))
+          })).pipe(Effect.provide(layer))
+        }
+      }
+    }))
+})
+
+/** A fresh "process": its own lock table over the given machine. */
+const processOn = (machine: MemoryFileSystem.MemoryState, transform = (fs: FileSystem.FileSystem) => fs) =>
+  Layer.provideMerge(DirLock.layerMemory, Layer.succeed(FileSystem.FileSystem, transform(MemoryFileSystem.make(machine))))
+
+/** Directory fsyncs that do nothing: a process that dies before each of them. */
+const noDirectorySyncs = (fs: FileSystem.FileSystem): FileSystem.FileSystem => ({
+  ...fs,
+  open: (path, options) =>
+    Effect.map(fs.open(path, options), (file) => (path === "/log" && options?.flag === "r" ? { ...file, sync: Effect.void } : file))
+})
+
+const replayedCommits = (machine: MemoryFileSystem.MemoryState) =>
+  Effect.map(
+    Replay.replayDir("/log").pipe(Effect.provide(processOn(machine))),
+    (outcome) => outcome.committedEvents.map((e) => (e as { readonly nodeId: bigint }).nodeId)
+  )
+
+describe("regressions: compound failures", () => {
+  it.effect("a segment a dead process created without its directory fsync survives a power loss after the next open's commits", () =>
+    Effect.gen(function*() {
+      const machine = new MemoryFileSystem.MemoryState()
+      // Process 1 creates the log and dies before any directory fsync reaches the disk.
+      yield* Effect.scoped(Wal.make({ dir: "/log" })).pipe(Effect.provide(processOn(machine, noDirectorySyncs)))
+      const restarted = machine.processCrash()
+      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(
+        Effect.provide(processOn(restarted))
+      )
+      const afterPowerLoss = restarted.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
+      expect(yield* replayedCommits(afterPowerLoss)).toEqual([1n])
+    }))
+
+  it.effect("after a failed fsync, the restarted log does not take the dropped records as durable", () =>
+    Effect.gen(function*() {
+      const machine = new MemoryFileSystem.MemoryState()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        yield* wal.commitTx([event(1)])
+        machine.fsyncFault = () => true
+        expect((yield* Effect.flip(wal.commitTx([event(2)])))._tag).toBe("Io")
+        machine.fsyncFault = undefined
+      })).pipe(Effect.provide(processOn(machine)))
+      // The process dies; its successor still reads commit 2 from the page cache and returns it.
+      const restarted = machine.processCrash()
+      const recovered = yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        yield* wal.commitTx([event(3)])
+        return wal.recovery.committedEvents.length
+      })).pipe(Effect.provide(processOn(restarted)))
+      expect(recovered).toBe(2)
+      // What the restart returned, and what it acknowledged since, survive a power loss.
+      const afterPowerLoss = restarted.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
+      expect(yield* replayedCommits(afterPowerLoss)).toEqual([1n, 2n, 3n])
+    }))
+
+  it.effect("a failed open releases the lock: a retry with repair in the same scope succeeds", () =>
+    Effect.gen(function*() {
+      const machine = new MemoryFileSystem.MemoryState()
+      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) =>
+        Effect.forEach([1, 2, 3], (i) => wal.commitTx([event(i)])))).pipe(Effect.provide(processOn(machine)))
+      const bytes = machine.read("/log/0000000001.wal")!
+      bytes[32 + 6]! ^= 0xff // the first record's LSN: valid records follow, so this is corruption
+      machine.write("/log/0000000001.wal", bytes)
+      yield* Effect.scoped(Effect.gen(function*() {
+        expect((yield* Effect.flip(Wal.make({ dir: "/log" })))._tag).toBe("Corruption")
+        const repaired = yield* Wal.make({ dir: "/log", repair: true })
+        expect(repaired.recovery.committedEvents).toEqual([])
+      })).pipe(Effect.provide(processOn(machine)))
+    }))
+
+  it.effect("truncateUpTo on a closed handle fails and deletes nothing, though a newer handle owns the directory", () =>
+    Effect.gen(function*() {
+      const { layer, state } = setup()
+      yield* Effect.gen(function*() {
+        const closed = yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
+          yield* Effect.forEach([1, 2, 3, 4, 5], (i) => wal.commitTx([event(i)]))
+          return wal
+        }))
+        yield* Effect.scoped(Effect.gen(function*() {
+          yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
+          const before = state.children("/log").sort()
+          expect(yield* Effect.flip(closed.truncateUpTo(lsn(1000n)))).toMatchObject({ _tag: "Io", reason: "BadResource" })
+          expect(state.children("/log").sort()).toEqual(before)
+        }))
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.effect("truncateUpTo on a poisoned handle fails with Poisoned", () =>
+    Effect.gen(function*() {
+      const { faults, layer } = setup()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
+        yield* Effect.forEach([1, 2, 3], (i) => wal.commitTx([event(i)]))
+        faults.inject({ operation: "sync", nth: 1, code: "EIO" })
+        yield* Effect.flip(wal.commitTx([event(4)]))
+        expect((yield* Effect.flip(wal.truncateUpTo(lsn(1000n))))._tag).toBe("Poisoned")
+      })).pipe(Effect.provide(layer))
+    }))
+
+  it.effect("a segment target at or below the header size still writes a log that reopens", () =>
+    Effect.gen(function*() {
+      for (const segmentTargetBytes of [1, 31, 32, 33]) {
+        const { layer } = setup()
+        yield* Effect.gen(function*() {
+          yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log", segmentTargetBytes }), (wal) =>
+            Effect.forEach([1, 2, 3], (i) => wal.commitTx([event(i)]))))
+          const reopened = yield* Effect.scoped(Wal.make({ dir: "/log", segmentTargetBytes }))
+          expect(reopened.recovery.committedEvents).toEqual([event(1), event(2), event(3)])
+          const bases = reopened.recovery.summary.segments.map((s) => s.baseLsn)
+          expect(new Set(bases).size).toBe(bases.length)
+        }).pipe(Effect.provide(layer))
+      }
+    }))
+
+  it.effect("open fails with Malformed, naming both LSNs, when the log does not reach back to the fence", () =>
+    Effect.gen(function*() {
+      const { layer } = setup()
+      yield* Effect.gen(function*() {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
+          yield* Effect.forEach([1, 2, 3, 4, 5, 6], (i) => wal.commitTx([event(i)]))
+          yield* wal.truncateUpTo(lsn(12n))
+        }))
+        const error = yield* Effect.flip(Effect.scoped(Wal.make({ dir: "/log", segmentTargetBytes: 64, fence: 0n })))
+        expect(error._tag).toBe("Malformed")
+        expect(error.message).toMatch(/the log starts at lsn \d+ but the fence is lsn 0/)
+      }).pipe(Effect.provide(layer))
+    }))
 })

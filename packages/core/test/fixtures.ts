@@ -30,6 +30,7 @@ export interface Scenario {
   readonly dir: string
   readonly walDir: string
   readonly expected: {
+    readonly segments: ReadonlyArray<{ readonly file: string; readonly base_lsn: string }>
     readonly files: ReadonlyArray<Record<string, unknown>>
     readonly replay_dir: ReadonlyArray<{ readonly fence: string; readonly result: ReplayJson }>
   }

@@ -185,8 +185,11 @@ const probeGrowth = (() => {
  * What this library must do where it deliberately differs from lora-wal
  * (fixtures README), derived from the fixture's own facts.
  */
-const deliberate = (name: string, open: OpenJson): OpenJson | "corruption" | "gap" | undefined => {
+const deliberate = (name: string, open: OpenJson): OpenJson | "corruption" | "gap" | "hole" | undefined => {
   const before = open.files_before
+  // The log must reach back to the fence: lora-wal opens a truncated log below its oldest segment.
+  const oldest = scenarios.find((s) => s.name === name)!.expected.segments[0]
+  if (open.ok && oldest !== undefined && BigInt(oldest.base_lsn) > BigInt(open.fence) + 1n) return "hole"
   switch (name) {
     case "crc-corrupt-active-middle":
       return "corruption"
@@ -254,7 +257,7 @@ for (const platform of platforms) {
           const exit = yield* Effect.exit(
             Wal.make({ dir, segmentTargetBytes: targetBytes, fence: BigInt(recorded.fence) }).pipe(Scope.extend(scope))
           )
-          if (expected === "corruption" || expected === "gap" || !expected.ok) {
+          if (expected === "corruption" || expected === "gap" || expected === "hole" || !expected.ok) {
             expect(Exit.isFailure(exit)).toBe(true)
             const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
             if (expected === "corruption") {
@@ -264,6 +267,10 @@ for (const platform of platforms) {
             } else if (expected === "gap") {
               expect(error?._tag).toBe("Malformed")
               expect(error?.message).toContain("segment 2 (0000000002.wal) is missing")
+            } else if (expected === "hole") {
+              const oldest = scenario.expected.segments[0]!.base_lsn
+              expect(error?._tag).toBe("Malformed")
+              expect(error?.message).toContain(`the log starts at lsn ${oldest} but the fence is lsn ${recorded.fence}`)
             } else {
               expect({ variant: error?._tag, display: error?.message.split(dir).join("<dir>") }).toEqual({
                 variant: expected.error!.variant,

@@ -24,8 +24,15 @@ export const make = (): Mutex => {
     if (next === undefined) held = false
     else next()
   }
+  // Checks and registers in one step: the holder may release between the
+  // check in `withLock` and this registration (the fiber can yield there).
   const acquire = Effect.async<void>((resume) => {
-    waiters.push(() => resume(Effect.void))
+    if (held) {
+      waiters.push(() => resume(Effect.void))
+    } else {
+      held = true
+      resume(Effect.void)
+    }
   })
   // Cheaper than `Effect.ensuring`, which is safe here because the section cannot be interrupted.
   const releasing = {
@@ -51,19 +58,23 @@ export const make = (): Mutex => {
 
 /**
  * Callbacks waiting for one event, here the completion of an fsync: cheaper
- * than a `Deferred` when, as usual, nobody waits.
+ * than a `Deferred` when, as usual, nobody waits. Like a `Deferred`, it
+ * remembers that the event happened.
  *
  * @internal
  */
 export class Waiters {
-  private readonly resumes: Array<() => void> = []
+  /** Undefined once the event has happened: a later `wait` returns at once. */
+  private resumes: Array<() => void> | undefined = []
 
   readonly wait: Effect.Effect<void> = Effect.async<void>((resume) => {
-    this.resumes.push(() => resume(Effect.void))
+    if (this.resumes === undefined) resume(Effect.void)
+    else this.resumes.push(() => resume(Effect.void))
   })
 
   wakeAll(): void {
-    for (const resume of this.resumes) resume()
-    this.resumes.length = 0
+    const resumes = this.resumes
+    this.resumes = undefined
+    if (resumes !== undefined) for (const resume of resumes) resume()
   }
 }
