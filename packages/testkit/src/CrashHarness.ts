@@ -504,5 +504,5 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
         fsyncFailed
       }
     })
-  ).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
+  ).pipe(Logger.withMinimumLogLevel(LogLevel.None))
 }

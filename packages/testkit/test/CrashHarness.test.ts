@@ -39,8 +39,8 @@ const scenarios = [
     kind: "checkpoints, "
   }))
 ]
-const CASES_PER_SCENARIO = Number(process.env["LORA_WAL_CRASH_CASES"] ?? 1000)
-const MIN_CASES = 20_000
+const CASES_PER_SCENARIO = Number(process.env["LORA_WAL_CRASH_CASES"] ?? 400)
+const MIN_CASES = 9_600
 
 describe("crash recovery properties", () => {
   const totals = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0, acknowledged: 0 }
