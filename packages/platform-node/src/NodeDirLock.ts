@@ -5,19 +5,23 @@
  * open.
  *
  * Where fs-ext cannot load (no compiler at install time, an unusual
- * platform), a fallback takes over: an exclusively created `.lora-wal.pid`
- * holding the owner's pid, treated as stale when that process no longer
- * exists. It is weaker: a reused pid can keep a dead holder's lock until the
- * file is removed by hand, and it does not exclude lora-wal itself.
+ * platform), a fallback takes over: claim files in `.lora-wal.owner/`, each
+ * named after its owner's pid and host, treated as stale when that process
+ * no longer exists. It is weaker: a reused pid can keep a dead holder's lock
+ * until its claim is removed by hand, a claim from another host is never
+ * judged stale, and it does not exclude lora-wal itself.
  *
  * @since 0.1.0
  */
 import { DirLock, type DirLockShape, LOCK_FILE } from "@lora-wal/core/DirLock"
 import { AlreadyOpen, Io } from "@lora-wal/core/WalError"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
+import * as os from "node:os"
 import * as path from "node:path"
 
 interface FsExt {
@@ -96,7 +100,12 @@ export const makeFlock = (fsExt: FsExt): DirLockShape => ({
     })
 })
 
-const PID_FILE = ".lora-wal.pid"
+/** The fallback's claims: one file per claimant, named `<pid>@<host>.<random>`. */
+const OWNER_DIR = ".lora-wal.owner"
+const CLAIM = /^(\d+)@(.+)\.([0-9a-f]{16})$/
+/** How long a file in the owner directory that is not a claim of ours is respected. */
+const FOREIGN_GRACE_MS = 10_000
+const ATTEMPTS = 8
 
 const alive = (pid: number): boolean => {
   try {
@@ -108,7 +117,62 @@ const alive = (pid: number): boolean => {
 }
 
 /**
- * The pid-file fallback, for when the native module is missing.
+ * Whether the owner of a claim (or a claim's leftover temporary file) may
+ * still hold the lock. A claim from another host is always respected: its
+ * pid cannot be checked from here.
+ */
+const respected = (ownerDir: string, name: string): boolean => {
+  const claim = CLAIM.exec(name.endsWith(".tmp") ? name.slice(0, -4) : name)
+  if (claim === null) {
+    try {
+      return Date.now() - fs.statSync(path.join(ownerDir, name)).mtimeMs < FOREIGN_GRACE_MS
+    } catch {
+      return false
+    }
+  }
+  return claim[2] !== os.hostname() || (Number(claim[1]) !== process.pid && alive(Number(claim[1])))
+}
+
+/**
+ * One attempt to take the lock. A claim appears whole (a complete temporary
+ * file hard-linked into place) and holds only if it is then alone in the
+ * owner directory: of two claims that meet, the later check sees both, so
+ * two live owners never both succeed. Stale claims are removed by their
+ * exact names, which no live process can be using.
+ */
+const attemptClaim = (ownerDir: string, mine: string): "ok" | "held" | "contended" => {
+  fs.mkdirSync(ownerDir, { recursive: true, mode: 0o700 })
+  const others = () => fs.readdirSync(ownerDir).filter((name) => name !== mine && name !== `${mine}.tmp`)
+  const found = others()
+  if (found.some((name) => !name.endsWith(".tmp") && respected(ownerDir, name))) return "held"
+  for (const name of found) if (!respected(ownerDir, name)) fs.rmSync(path.join(ownerDir, name), { force: true })
+  const temporary = path.join(ownerDir, `${mine}.tmp`)
+  fs.writeFileSync(temporary, `${process.pid}\n${os.hostname()}\n`, { mode: 0o600 })
+  try {
+    fs.linkSync(temporary, path.join(ownerDir, mine))
+  } finally {
+    fs.rmSync(temporary, { force: true })
+  }
+  if (others().every((name) => name.endsWith(".tmp"))) return "ok"
+  fs.rmSync(path.join(ownerDir, mine), { force: true })
+  return "contended"
+}
+
+/** Claims the lock, retrying after a short random pause while claimants collide. */
+const claim = (dir: string, ownerDir: string, mine: string): Effect.Effect<void, AlreadyOpen | Io> =>
+  Effect.gen(function*() {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = yield* Effect.try({ try: () => attemptClaim(ownerDir, mine), catch: (e) => ioError(e, `cannot lock ${dir}`) })
+      if (outcome === "ok") return
+      // A claimant that lost a collision withdraws within moments; a holder stays.
+      if (attempt >= (outcome === "held" ? 2 : ATTEMPTS)) return yield* new AlreadyOpen({ dir })
+      yield* Effect.sleep(Duration.millis(1 + Math.random() * 10 * attempt))
+    }
+  })
+
+/**
+ * The fallback lock, for when the native module is missing: claim files in
+ * `.lora-wal.owner/`, judged stale when their process is gone.
  *
  * @since 0.1.0
  */
@@ -118,25 +182,11 @@ export const makePidFile: DirLockShape = {
       const { fd, file } = yield* openLockFile(dir)
       fs.closeSync(fd)
       yield* holdInProcess(dir, fs.realpathSync(file))
-      const pidFile = path.join(dir, PID_FILE)
-      const claim = (): "ok" | "held" => {
-        try {
-          fs.writeFileSync(pidFile, `${process.pid}\n`, { flag: "wx", mode: 0o600 })
-          return "ok"
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
-          const owner = Number.parseInt(fs.readFileSync(pidFile, "utf8"), 10)
-          if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return "held"
-          fs.rmSync(pidFile, { force: true })
-          fs.writeFileSync(pidFile, `${process.pid}\n`, { flag: "wx", mode: 0o600 })
-          return "ok"
-        }
-      }
+      const ownerDir = path.join(dir, OWNER_DIR)
+      const mine = `${process.pid}@${os.hostname()}.${randomBytes(8).toString("hex")}`
       yield* Effect.acquireRelease(
-        Effect.try({ try: claim, catch: (e) => ioError(e, `cannot lock ${dir}`) }).pipe(
-          Effect.flatMap((r) => (r === "held" ? Effect.fail(new AlreadyOpen({ dir })) : Effect.void))
-        ),
-        () => Effect.sync(() => fs.rmSync(pidFile, { force: true }))
+        claim(dir, ownerDir, mine),
+        () => Effect.sync(() => fs.rmSync(path.join(ownerDir, mine), { force: true }))
       )
     })
 }
