@@ -68,10 +68,13 @@ const runCase = (c, run) => {
   const after = cpuTimes()
   fs.rmSync(dir, { recursive: true, force: true })
   const line = child.stdout.trim().split("\n").at(-1)
-  if (child.status !== 0 || !line) {
-    return { error: (child.stderr || child.error?.message || `exit ${child.status}`).trim().split("\n").slice(-3).join(" "), wall }
+  let result
+  try {
+    result = JSON.parse(line)
+  } catch {
+    return { error: `no result (exit ${child.status ?? child.signal}): ${(child.stderr || child.error?.message || "").trim().split("\n")[0]}`, wall }
   }
-  const result = JSON.parse(line)
+  if (result.error !== undefined) return { error: result.error, wall }
   const otherLoad = before && after
     ? Math.max(0, (after.busy - before.busy) / ticksPerSecond - result.cpu_us / 1e6) / wall
     : undefined
@@ -80,7 +83,8 @@ const runCase = (c, run) => {
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor((sorted.length - 1) / 2)]
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 const outcomes = new Map(selected.map((c) => [c.id, []]))

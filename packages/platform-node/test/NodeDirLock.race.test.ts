@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url"
 const racer = fileURLToPath(new URL("./lockRacer.mjs", import.meta.url))
 const RACERS = 6
 const ROUNDS = 40
-const KILLS = 12
+const KILLS = 16
 
 interface Racer {
   readonly held: () => number

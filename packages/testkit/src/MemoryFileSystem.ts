@@ -420,8 +420,9 @@ const info = (node: Node): FileSystem.File.Info => ({
   blocks: Option.none()
 })
 
+/** Builds the error only if the effect runs: an error captures a stack trace, which is costly. */
 const fail = (reason: SystemErrorReason, method: string, path: string, description: string) =>
-  Effect.fail(new SystemError({ reason, module: "FileSystem", method, pathOrDescriptor: path, description }))
+  Effect.failSync(() => new SystemError({ reason, module: "FileSystem", method, pathOrDescriptor: path, description }))
 
 interface Handle extends FileSystem.File {
   close(): void
@@ -623,7 +624,7 @@ export const make = (state: MemoryState = new MemoryState()): FileSystem.FileSys
   const unsupported = (method: string) => (path: string) =>
     fail("Unknown", method, path, `${method} is not supported by the memory filesystem`)
 
-  return FileSystem.make({
+  const fileSystem = FileSystem.make({
     access: (path) => Effect.asVoid(lookup("access", path)),
     chmod: (path, mode) => Effect.map(lookup("chmod", path), (node) => void (node.mode = mode)),
     chown: (path) => Effect.asVoid(lookup("chown", path)),
@@ -696,6 +697,11 @@ export const make = (state: MemoryState = new MemoryState()): FileSystem.FileSys
         writeAt(node, 0, data)
       })
   })
+  // A direct look-up: the derived `exists` builds and discards a NotFound error for every miss.
+  return {
+    ...fileSystem,
+    exists: (path) => Effect.zipRight(state.alive("exists", path), Effect.sync(() => state.nodes.has(normalize(path))))
+  }
 }
 
 /**
