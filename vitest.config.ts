@@ -31,5 +31,12 @@ class SlowestFirst extends BaseSequencer {
 
 export default defineConfig({
   ...shared,
-  test: { projects, sequence: { sequencer: SlowestFirst } }
+  test: {
+    projects,
+    sequence: { sequencer: SlowestFirst },
+    // Vitest runs one worker per core less one: a single worker on this 2-core VM.
+    // The test files are CPU-bound and independent, so use both cores.
+    maxWorkers: 2,
+    minWorkers: 1
+  }
 })
