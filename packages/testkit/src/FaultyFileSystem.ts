@@ -5,6 +5,10 @@
  * platform's `SystemError`, with an errno-style error (`code`, `errno`,
  * `syscall`) as the cause, as the Node layer reports them.
  *
+ * A failed fsync here leaves the wrapped filesystem's data as it was: it
+ * cannot reach inside it. To have a failed fsync drop the unsynced data, as
+ * Linux does, use the memory filesystem's `MemoryState.fsyncFault`.
+ *
  * @since 0.1.0
  */
 import { SystemError } from "@effect/platform/Error"
