@@ -237,9 +237,13 @@ const open = <E>(
     let tornTailTruncated = false
     let startedNewSegment = false
     let active: ActiveFile
+    const fence = BigInt(options.fence ?? 0n)
+    // New records always get LSNs above the fence, even when the log ends below it (a log
+    // restored from an older copy, or emptied): the next recovery skips everything at or below it.
+    const firstNewLsn = (maxLsn: bigint) => (maxLsn > fence ? maxLsn : fence) + 1n
     if (listed.segments.length === 0) {
       if (listed.interrupted !== undefined) yield* fs.remove(listed.interrupted.path).pipe(Effect.mapError(io))
-      active = yield* createSegment(listed.interrupted?.id ?? (1n as Segment.SegmentId), 1n)
+      active = yield* createSegment(listed.interrupted?.id ?? (1n as Segment.SegmentId), firstNewLsn(0n))
       yield* syncDir
     } else {
       summary = yield* Replay.runListed<E, never, never>(dir, listed, {
@@ -252,7 +256,6 @@ const open = <E>(
             }))
       })
       const newest = listed.segments[listed.segments.length - 1]!
-      const fence = BigInt(options.fence ?? 0n)
       const oldestBase = summary.segments[0]!.baseLsn
       if (oldestBase > fence + 1n) {
         return yield* new Malformed({
@@ -286,7 +289,7 @@ const open = <E>(
       const newestSummary = summary.segments[summary.segments.length - 1]!
       if (newestSummary.sealed) {
         // A crash between sealing and creating the next segment: carry on in a new one.
-        active = yield* createSegment((newest.id + 1n) as Segment.SegmentId, summary.maxLsn + 1n)
+        active = yield* createSegment((newest.id + 1n) as Segment.SegmentId, firstNewLsn(summary.maxLsn))
         yield* syncDir
         startedNewSegment = true
       } else {
@@ -306,7 +309,7 @@ const open = <E>(
     // ---- State ------------------------------------------------------------
     const maxLsn: bigint = summary.maxLsn
     const state = {
-      nextLsn: maxLsn + 1n > active.baseLsn ? maxLsn + 1n : active.baseLsn,
+      nextLsn: firstNewLsn(maxLsn) > active.baseLsn ? firstNewLsn(maxLsn) : active.baseLsn,
       durableLsn: maxLsn,
       writtenLsn: maxLsn,
       bufferLastLsn: maxLsn,
@@ -468,6 +471,9 @@ const open = <E>(
     const rotate = Effect.gen(function*() {
       yield* writePending
       yield* awaitInFlight
+      // The fsync just awaited may have failed: sealing now would fsync again (which
+      // succeeds without writing what the failure dropped) and call it durable.
+      if (state.bgFailure !== undefined) return yield* new Poisoned()
       const old = state.active
       yield* poisonOn(old.file.sync.pipe(Effect.mapError(io)))
       yield* poisonOn(Effect.gen(function*() {

@@ -472,3 +472,95 @@ describe("regressions: compound failures", () => {
       }).pipe(Effect.provide(layer))
     }))
 })
+
+/** A file fsync that takes a few turns (as on libuv's thread pool), so other fibers run meanwhile. */
+const slowFsync = (started: { count: number }) => (fs: FileSystem.FileSystem): FileSystem.FileSystem => ({
+  ...fs,
+  open: (path, options) =>
+    Effect.map(fs.open(path, options), (file) =>
+      path.endsWith(".wal")
+        ? { ...file, sync: Effect.suspend(() => (started.count++, Effect.zipRight(Effect.repeatN(Effect.yieldNow(), 5), file.sync))) }
+        : file)
+})
+
+/** Fails the first fsync of `path` as Linux does (data dropped, still readable). */
+const failFirstFsyncOf = (machine: MemoryFileSystem.MemoryState, path: string) => {
+  let armed = true
+  machine.fsyncFault = (p) => {
+    if (!armed || !p.endsWith(path)) return false
+    armed = false
+    return true
+  }
+}
+
+describe("regressions: a rotation racing a failed fsync (audit)", () => {
+  it.live("PerCommit: a commit that rotates while another's fsync fails is refused, and durableLsn never covers the dropped commit", () =>
+    Effect.gen(function*() {
+      const machine = new MemoryFileSystem.MemoryState()
+      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(processOn(machine)))
+      const fullAfterOneMore = machine.read("/log/0000000001.wal")!.length + 1
+      const started = { count: 0 }
+      const outcome = yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: fullAfterOneMore })
+        failFirstFsyncOf(machine, "0000000001.wal")
+        const first = yield* Effect.fork(Effect.either(wal.commitTx([event(2)])))
+        while (started.count === 0) yield* Effect.yieldNow()
+        // This commit must rotate; the fsync in flight fails meanwhile.
+        const second = yield* Effect.either(wal.commitTx([event(3)]))
+        yield* Fiber.join(first)
+        return { second: second._tag, durableLsn: (yield* wal.status).durableLsn }
+      })).pipe(Effect.provide(processOn(machine, slowFsync(started))))
+      machine.fsyncFault = undefined
+      expect(outcome).toEqual({ second: "Left", durableLsn: 3n })
+      // A restarted process returns what it reads; all of it, and its own commit, survive a power loss.
+      const restarted = machine.processCrash()
+      const recovered = yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        yield* wal.commitTx([event(4)])
+        return wal.recovery.committedEvents.map((e) => (e as { readonly nodeId: bigint }).nodeId)
+      })).pipe(Effect.provide(processOn(restarted)))
+      const afterPowerLoss = yield* replayedCommits(restarted.crash({ data: "DropUnsynced", loseDirectoryEntries: true }))
+      expect(afterPowerLoss).toEqual([...recovered, 4n])
+    }))
+
+  it.live("Group: a commit that rotates while the forced fsync fails is refused, and durableLsn stays below it", () =>
+    Effect.gen(function*() {
+      const machine = new MemoryFileSystem.MemoryState()
+      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(processOn(machine)))
+      const fullAfterOneMore = machine.read("/log/0000000001.wal")!.length + 1
+      const started = { count: 0 }
+      const outcome = yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: fullAfterOneMore, syncMode: SyncMode.Group({ intervalMs: 60_000 }) })
+        yield* wal.commitTx([event(2)])
+        failFirstFsyncOf(machine, "0000000001.wal")
+        const forced = yield* Effect.fork(Effect.either(wal.forceFsync))
+        while (started.count === 0) yield* Effect.yieldNow()
+        const third = yield* Effect.either(wal.commitTx([event(3)]))
+        yield* Fiber.join(forced)
+        return { third: third._tag, durableLsn: (yield* wal.status).durableLsn }
+      })).pipe(Effect.provide(processOn(machine, slowFsync(started))))
+      machine.fsyncFault = undefined
+      expect(outcome).toEqual({ third: "Left", durableLsn: 3n })
+    }))
+})
+
+describe("regressions: a log that ends below the fence (audit)", () => {
+  for (const [name, logged] of [["an empty log", 0], ["a log ending below the fence", 2]] as const) {
+    it.effect(`with ${name}, new commits get LSNs above the fence and the next recovery returns them`, () =>
+      Effect.gen(function*() {
+        const { layer } = setup()
+        yield* Effect.gen(function*() {
+          yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) =>
+            Effect.forEach(Array.from({ length: logged }, (_, i) => i), (i) => wal.commitTx([event(i)]))))
+          const nextLsn = yield* Effect.scoped(Effect.gen(function*() {
+            const wal = yield* Wal.make({ dir: "/log", fence: 100n })
+            yield* wal.commitTx([event(7)])
+            return (yield* wal.status).nextLsn
+          }))
+          expect(nextLsn).toBe(lsn(104n))
+          const reopened = yield* Effect.scoped(Wal.make({ dir: "/log", fence: 100n }))
+          expect(reopened.recovery.committedEvents).toEqual([event(7)])
+        }).pipe(Effect.provide(layer))
+      }))
+  }
+})

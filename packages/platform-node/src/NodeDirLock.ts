@@ -100,7 +100,7 @@ export const makeFlock = (fsExt: FsExt): DirLockShape => ({
     })
 })
 
-/** The fallback's claims: one file per claimant, named `<pid>@<host>.<random>`. */
+/** The fallback's claims: one file per claimant, named `<pid>@<host>~<pid namespace>.<random>`. */
 const OWNER_DIR = ".lora-wal.owner"
 const CLAIM = /^(\d+)@(.+)\.([0-9a-f]{16})$/
 /** How long a file in the owner directory that is not a claim of ours is respected. */
@@ -117,9 +117,22 @@ const alive = (pid: number): boolean => {
 }
 
 /**
+ * Where a pid means something: the host, and the pid namespace (containers
+ * on one host can share a filesystem but not their pids).
+ */
+const pidScope = ((): string => {
+  try {
+    return `${os.hostname()}~${fs.readlinkSync("/proc/self/ns/pid").replace(/\D/g, "")}`
+  } catch {
+    return os.hostname()
+  }
+})()
+
+/**
  * Whether the owner of a claim (or a claim's leftover temporary file) may
- * still hold the lock. A claim from another host is always respected: its
- * pid cannot be checked from here.
+ * still hold the lock. A claim from another host or pid namespace is always
+ * respected: its pid cannot be checked from here. So is one of this very
+ * process (another thread, or another copy of this module).
  */
 const respected = (ownerDir: string, name: string): boolean => {
   const claim = CLAIM.exec(name.endsWith(".tmp") ? name.slice(0, -4) : name)
@@ -130,7 +143,8 @@ const respected = (ownerDir: string, name: string): boolean => {
       return false
     }
   }
-  return claim[2] !== os.hostname() || (Number(claim[1]) !== process.pid && alive(Number(claim[1])))
+  const pid = Number(claim[1])
+  return claim[2] !== pidScope || pid === process.pid || alive(pid)
 }
 
 /**
@@ -147,7 +161,7 @@ const attemptClaim = (ownerDir: string, mine: string): "ok" | "held" | "contende
   if (found.some((name) => !name.endsWith(".tmp") && respected(ownerDir, name))) return "held"
   for (const name of found) if (!respected(ownerDir, name)) fs.rmSync(path.join(ownerDir, name), { force: true })
   const temporary = path.join(ownerDir, `${mine}.tmp`)
-  fs.writeFileSync(temporary, `${process.pid}\n${os.hostname()}\n`, { mode: 0o600 })
+  fs.writeFileSync(temporary, `${process.pid}\n${pidScope}\n`, { mode: 0o600 })
   try {
     fs.linkSync(temporary, path.join(ownerDir, mine))
   } finally {
@@ -183,7 +197,7 @@ export const makePidFile: DirLockShape = {
       fs.closeSync(fd)
       yield* holdInProcess(dir, fs.realpathSync(file))
       const ownerDir = path.join(dir, OWNER_DIR)
-      const mine = `${process.pid}@${os.hostname()}.${randomBytes(8).toString("hex")}`
+      const mine = `${process.pid}@${pidScope}.${randomBytes(8).toString("hex")}`
       yield* Effect.acquireRelease(
         claim(dir, ownerDir, mine),
         () => Effect.sync(() => fs.rmSync(path.join(ownerDir, mine), { force: true }))

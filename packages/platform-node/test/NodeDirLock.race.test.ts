@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const racer = fileURLToPath(new URL("./lockRacer.mjs", import.meta.url))
+const workers = fileURLToPath(new URL("./lockWorkers.mjs", import.meta.url))
 const RACERS = 6
 const ROUNDS = 40
 const KILLS = 16
@@ -69,4 +70,14 @@ describe("pid-file lock under a race of processes", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   }, 120_000)
+
+  it("holds against another thread of the same process: a claim of this process is never taken for stale", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-lock-threads-"))
+    try {
+      const result = JSON.parse(execFileSync(process.execPath, [workers, dir], { encoding: "utf8" }))
+      expect(result).toEqual({ first: "acquired", second: "refused: AlreadyOpen", third: "acquired" })
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

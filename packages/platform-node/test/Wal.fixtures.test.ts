@@ -190,6 +190,21 @@ const deliberate = (name: string, open: OpenJson): OpenJson | "corruption" | "ga
   // The log must reach back to the fence: lora-wal opens a truncated log below its oldest segment.
   const oldest = scenarios.find((s) => s.name === name)!.expected.segments[0]
   if (open.ok && oldest !== undefined && BigInt(oldest.base_lsn) > BigInt(open.fence) + 1n) return "hole"
+  // New records get LSNs above the fence even when the log ends below it (lora-wal reuses
+  // LSNs at or below the fence, which the next recovery then skips).
+  const fence = BigInt(open.fence)
+  if (open.ok && fence >= BigInt(open.next_lsn!)) {
+    const probe = open.post_open_probe_commit!
+    return {
+      ...open,
+      next_lsn: String(fence + 1n),
+      post_open_probe_commit: {
+        ...probe,
+        next_lsn_after: String(fence + 4n),
+        replay_dir_fence0_after: { ...probe.replay_dir_fence0_after, max_lsn: String(fence + 3n) }
+      }
+    }
+  }
   switch (name) {
     case "crc-corrupt-active-middle":
       return "corruption"

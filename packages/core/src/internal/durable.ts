@@ -57,7 +57,7 @@ export const rewriteDurably = (
         copied += n
       }
       yield* target.sync
-    }))
+    })).pipe(Effect.onError(() => Effect.ignore(fs.remove(temporary, { force: true }))))
     yield* fs.rename(temporary, path)
   })
 
