@@ -17,7 +17,8 @@
  * Checkpoints go through `Checkpoint.checkpoint` and recovery through
  * `Checkpoint.recover`, with the snapshots on the same machine; in half the
  * cases that have two snapshots the newest is damaged before recovery, so
- * recovery must fall back to the older one without meeting a hole.
+ * recovery must fall back to the older one without meeting a hole. In a
+ * quarter of the cases the recovery itself is cut short by another crash.
  *
  * @since 0.1.0
  */
@@ -31,6 +32,7 @@ import * as Wal from "@lora-wal/core/Wal"
 import type { SyncMode } from "@lora-wal/core/WalConfig"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -144,6 +146,8 @@ export interface CaseReport {
   readonly snapshotFallback: boolean
   /** An injected fsync failure fired (`FsyncFailure` cases whose workload reached it). */
   readonly fsyncFailed: boolean
+  /** A first recovery was cut short by another crash, and recovery ran again. */
+  readonly recoveryInterrupted: boolean
 }
 
 /** @since 0.1.0 */
@@ -351,6 +355,32 @@ const recover = <E, S>(
     return { transactions, fence, repaired: true }
   }).pipe(Effect.provide(layerFor(state)))
 
+/**
+ * Recovers; in a quarter of the cases a first recovery is itself cut short
+ * at a random filesystem operation (by a power loss under a `PowerLoss`
+ * case's model, else by a killed process), and the machine it leaves is
+ * recovered again. Returns what the completed recovery returned, and the
+ * machine it ran on.
+ */
+const recoverPerhapsInterrupted = <E, S>(
+  options: CaseOptions<E, S>,
+  machine: MemoryFileSystem.MemoryState,
+  random: () => number,
+  violation: (invariant: string, detail: string) => CrashViolation
+) =>
+  Effect.gen(function*() {
+    if (random() >= 0.25) return { machine, recovered: yield* recover(options, machine, violation), interrupted: false }
+    machine.crashAt(1 + Math.floor(random() * 12), options.sequence === "PowerLoss" ? options.crashModel : "ProcessCrash", random)
+    const attempt = yield* Effect.either(recover(options, machine, violation))
+    machine.cancelCrash()
+    const after = machine.crashed
+    if (after === undefined) {
+      if (Either.isLeft(attempt)) return yield* attempt.left
+      return { machine, recovered: attempt.right, interrupted: false }
+    }
+    return { machine: after, recovered: yield* recover(options, after, violation), interrupted: true }
+  })
+
 /** Checks what recovery returned against what was written and acknowledged. */
 const checkRecovered = <E, S>(
   options: CaseOptions<E, S>,
@@ -491,9 +521,10 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
       if (sequence === "FsyncFailure" || random() * (machine.operations + 1) < 1) capture(machine.operations + 1)
       const afterCrash = crash.image!
       const snapshotFallback = random() < 0.5 && damageNewestSnapshot(afterCrash)
-      const first = yield* recover(resolved, afterCrash, violation)
+      const recovery = yield* recoverPerhapsInterrupted(resolved, afterCrash, random, violation)
+      const first = recovery.recovered
       yield* checkRecovered(resolved, crash.run, first, violation)
-      yield* afterRecovery(resolved, crash.run, first, afterCrash, random, violation)
+      yield* afterRecovery(resolved, crash.run, first, recovery.machine, random, violation)
       return {
         operations: machine.operations,
         crashAtOperation: crash.at,
@@ -501,7 +532,8 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
         recovered: first.transactions.length,
         repaired: first.repaired,
         snapshotFallback,
-        fsyncFailed
+        fsyncFailed,
+        recoveryInterrupted: recovery.interrupted
       }
     })
   ).pipe(Logger.withMinimumLogLevel(LogLevel.None))

@@ -225,7 +225,9 @@ export class MemoryState {
   operations = 0
   /** Set once the machine has crashed: every further operation fails. */
   crashed: MemoryState | undefined = undefined
-  private crashPlan: { readonly at: number; readonly model: CrashModel; readonly random: () => number } | undefined
+  private crashPlan:
+    | { readonly at: number; readonly model: CrashModel | "ProcessCrash"; readonly random: () => number }
+    | undefined
   private nextTemp = 0
 
   /** The current contents of a file, or undefined. */
@@ -319,14 +321,21 @@ export class MemoryState {
    */
   fsyncFault: ((path: string) => boolean) | undefined = undefined
 
-  /**
+    /**
    * Crashes the machine just before the `at`-th mutating operation from
    * now: that operation and every later one fail, and `crashed` holds the
-   * state a reboot would find.
+   * state a reboot would find (after a power loss under `model`, or what a
+   * killed process leaves with `"ProcessCrash"`).
    */
-  crashAt(at: number, model: CrashModel, random: () => number = Math.random): void {
+  crashAt(at: number, model: CrashModel | "ProcessCrash", random: () => number = Math.random): void {
     this.crashPlan = { at: this.operations + at, model, random }
   }
+
+  /** Forgets a crash planned by {@link crashAt} that has not happened. */
+  cancelCrash(): void {
+    this.crashPlan = undefined
+  }
+
 
   /**
    * Called before every mutating operation with its number: lets a harness
@@ -342,7 +351,7 @@ export class MemoryState {
       this.beforeOperation?.(this.operations)
       const plan = this.crashPlan
       if (plan !== undefined && this.operations >= plan.at) {
-        this.crashed = this.crash(plan.model, plan.random)
+        this.crashed = plan.model === "ProcessCrash" ? this.processCrash() : this.crash(plan.model, plan.random)
         return Effect.fail(crashError(method, path))
       }
       return Effect.void

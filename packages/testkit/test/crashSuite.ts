@@ -56,7 +56,7 @@ export const crashSuite = (title: string, sequences: ReadonlyArray<CrashHarness.
     }))
   ]
   describe(title, () => {
-    const totals = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0, acknowledged: 0 }
+    const totals = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0, interruptedRecoveries: 0, acknowledged: 0 }
     for (const [index, { crashModel, kind, sequence, workloads }] of scenarios.entries()) {
       const name = `${kind}${sequence} then ${crashModel.data}${crashModel.loseDirectoryEntries ? " + lost directory entries" : ""}`
       it.effect(`${name}: ${CASES_PER_SCENARIO} crashes at random instants of random workloads`, () =>
@@ -64,7 +64,7 @@ export const crashSuite = (title: string, sequences: ReadonlyArray<CrashHarness.
           const samples = fc.sample(fc.tuple(workloads, fc.integer()), { numRuns: CASES_PER_SCENARIO, seed: seedBase + index })
           const broken: Record<string, number> = {}
           let firstViolation: string | undefined
-          const here = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0 }
+          const here = { cases: 0, repaired: 0, snapshotFallbacks: 0, fsyncFailures: 0, interruptedRecoveries: 0 }
           for (const [workload, seed] of samples) {
             const result = yield* Effect.either(CrashHarness.runCase({ workload, model: graph, crashModel, sequence, seed }))
             yield* yieldToEventLoop
@@ -78,19 +78,21 @@ export const crashSuite = (title: string, sequences: ReadonlyArray<CrashHarness.
             if (report.repaired) here.repaired++
             if (report.snapshotFallback) here.snapshotFallbacks++
             if (report.fsyncFailed) here.fsyncFailures++
+            if (report.recoveryInterrupted) here.interruptedRecoveries++
             totals.acknowledged += report.acknowledged
           }
           totals.cases += here.cases
           totals.repaired += here.repaired
           totals.snapshotFallbacks += here.snapshotFallbacks
           totals.fsyncFailures += here.fsyncFailures
+          totals.interruptedRecoveries += here.interruptedRecoveries
           console.log(`${name}: ${JSON.stringify({ ...here, violations: broken })}`)
           expect(broken, firstViolation).toEqual({})
         }), 600_000)
     }
 
     it("ran every case of every scenario", () => {
-      console.log(`${title}: ${totals.cases} simulated crashes in ${scenarios.length} scenarios, ${totals.acknowledged} acknowledged commits checked, ${totals.snapshotFallbacks} recoveries from an older snapshot, ${totals.fsyncFailures} failed fsyncs, ${totals.repaired} repairs (SectorChaos power losses only)`)
+      console.log(`${title}: ${totals.cases} simulated crashes in ${scenarios.length} scenarios, ${totals.acknowledged} acknowledged commits checked, ${totals.snapshotFallbacks} recoveries from an older snapshot, ${totals.fsyncFailures} failed fsyncs, ${totals.interruptedRecoveries} recoveries cut short by another crash, ${totals.repaired} repairs (SectorChaos power losses only)`)
       expect(totals.cases).toBe(CASES_PER_SCENARIO * scenarios.length)
     })
   })
