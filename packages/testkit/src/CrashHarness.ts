@@ -17,8 +17,8 @@
  * Checkpoints go through `Checkpoint.checkpoint` and recovery through
  * `Checkpoint.recover`, with the snapshots on the same machine; in half the
  * cases that have two snapshots the newest is damaged before recovery, so
- * recovery must fall back to the older one without meeting a hole. In a
- * quarter of the cases the recovery itself is cut short by another crash.
+ * recovery must fall back to the older one without meeting a hole. In one
+ * case in eight the recovery itself is cut short by another crash.
  *
  * @since 0.1.0
  */
@@ -356,7 +356,7 @@ const recover = <E, S>(
   }).pipe(Effect.provide(layerFor(state)))
 
 /**
- * Recovers; in a quarter of the cases a first recovery is itself cut short
+ * Recovers; in one case in eight a first recovery is itself cut short
  * at a random filesystem operation (by a power loss under a `PowerLoss`
  * case's model, else by a killed process), and the machine it leaves is
  * recovered again. Returns what the completed recovery returned, and the
@@ -369,7 +369,7 @@ const recoverPerhapsInterrupted = <E, S>(
   violation: (invariant: string, detail: string) => CrashViolation
 ) =>
   Effect.gen(function*() {
-    if (random() >= 0.25) return { machine, recovered: yield* recover(options, machine, violation), interrupted: false }
+    if (random() >= 0.125) return { machine, recovered: yield* recover(options, machine, violation), interrupted: false }
     machine.crashAt(1 + Math.floor(random() * 12), options.sequence === "PowerLoss" ? options.crashModel : "ProcessCrash", random)
     const attempt = yield* Effect.either(recover(options, machine, violation))
     machine.cancelCrash()
