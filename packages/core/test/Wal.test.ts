@@ -493,25 +493,41 @@ const failFirstFsyncOf = (machine: MemoryFileSystem.MemoryState, path: string) =
   }
 }
 
+/**
+ * Opens a log whose segment 1 is full after one more commit, starts `inFlight`
+ * (it fsyncs segment 1, and that fsync fails as Linux's does), and commits
+ * meanwhile, which must rotate. Returns that commit's outcome and durableLsn.
+ */
+const rotateWhileFsyncFails = (
+  machine: MemoryFileSystem.MemoryState,
+  syncMode: SyncMode,
+  inFlight: (wal: Wal.WalShape<MutationEvent>) => Effect.Effect<unknown, unknown>
+) =>
+  Effect.gen(function*() {
+    yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(processOn(machine)))
+    const segmentTargetBytes = machine.read("/log/0000000001.wal")!.length + 1
+    const started = { count: 0 }
+    const outcome = yield* Effect.scoped(Effect.gen(function*() {
+      const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes, syncMode })
+      const before = yield* wal.nextLsn
+      failFirstFsyncOf(machine, "0000000001.wal")
+      const first = yield* Effect.fork(Effect.either(inFlight(wal)))
+      while (started.count === 0) yield* Effect.yieldNow()
+      const rotating = yield* Effect.either(wal.commitTx([event(3)]))
+      yield* Fiber.join(first)
+      expect(yield* wal.nextLsn).toBeGreaterThan(before)
+      return { rotating: rotating._tag, durableLsn: (yield* wal.status).durableLsn }
+    })).pipe(Effect.provide(processOn(machine, slowFsync(started))))
+    machine.fsyncFault = undefined
+    return outcome
+  })
+
 describe("regressions: a rotation racing a failed fsync (audit)", () => {
   it.live("PerCommit: a commit that rotates while another's fsync fails is refused, and durableLsn never covers the dropped commit", () =>
     Effect.gen(function*() {
       const machine = new MemoryFileSystem.MemoryState()
-      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(processOn(machine)))
-      const fullAfterOneMore = machine.read("/log/0000000001.wal")!.length + 1
-      const started = { count: 0 }
-      const outcome = yield* Effect.scoped(Effect.gen(function*() {
-        const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: fullAfterOneMore })
-        failFirstFsyncOf(machine, "0000000001.wal")
-        const first = yield* Effect.fork(Effect.either(wal.commitTx([event(2)])))
-        while (started.count === 0) yield* Effect.yieldNow()
-        // This commit must rotate; the fsync in flight fails meanwhile.
-        const second = yield* Effect.either(wal.commitTx([event(3)]))
-        yield* Fiber.join(first)
-        return { second: second._tag, durableLsn: (yield* wal.status).durableLsn }
-      })).pipe(Effect.provide(processOn(machine, slowFsync(started))))
-      machine.fsyncFault = undefined
-      expect(outcome).toEqual({ second: "Left", durableLsn: 3n })
+      const outcome = yield* rotateWhileFsyncFails(machine, SyncMode.PerCommit(), (wal) => wal.commitTx([event(2)]))
+      expect(outcome).toEqual({ rotating: "Left", durableLsn: 3n })
       // A restarted process returns what it reads; all of it, and its own commit, survive a power loss.
       const restarted = machine.processCrash()
       const recovered = yield* Effect.scoped(Effect.gen(function*() {
@@ -526,21 +542,12 @@ describe("regressions: a rotation racing a failed fsync (audit)", () => {
   it.live("Group: a commit that rotates while the forced fsync fails is refused, and durableLsn stays below it", () =>
     Effect.gen(function*() {
       const machine = new MemoryFileSystem.MemoryState()
-      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(processOn(machine)))
-      const fullAfterOneMore = machine.read("/log/0000000001.wal")!.length + 1
-      const started = { count: 0 }
-      const outcome = yield* Effect.scoped(Effect.gen(function*() {
-        const wal = yield* Wal.make({ dir: "/log", segmentTargetBytes: fullAfterOneMore, syncMode: SyncMode.Group({ intervalMs: 60_000 }) })
-        yield* wal.commitTx([event(2)])
-        failFirstFsyncOf(machine, "0000000001.wal")
-        const forced = yield* Effect.fork(Effect.either(wal.forceFsync))
-        while (started.count === 0) yield* Effect.yieldNow()
-        const third = yield* Effect.either(wal.commitTx([event(3)]))
-        yield* Fiber.join(forced)
-        return { third: third._tag, durableLsn: (yield* wal.status).durableLsn }
-      })).pipe(Effect.provide(processOn(machine, slowFsync(started))))
-      machine.fsyncFault = undefined
-      expect(outcome).toEqual({ third: "Left", durableLsn: 3n })
+      const outcome = yield* rotateWhileFsyncFails(
+        machine,
+        SyncMode.Group({ intervalMs: 60_000 }),
+        (wal) => Effect.zipRight(wal.commitTx([event(2)]), wal.forceFsync)
+      )
+      expect(outcome).toEqual({ rotating: "Left", durableLsn: 3n })
     }))
 })
 
