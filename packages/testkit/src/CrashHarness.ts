@@ -501,12 +501,13 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
       }
       // The crash instant: uniform over the workload's filesystem operations
       // and its end (reservoir sampling), with what was acknowledged then.
-      // After a failed fsync the process dies at the end instead.
-      const imageNow = () => (sequence === "PowerLoss" ? machine.crash(options.crashModel, random) : machine.processCrash())
+      // After a failed fsync the process dies at the end instead. A capture
+      // keeps the OS's state; the power loss, if any, is applied once, to the
+      // instant finally chosen.
       const snapshotRun = (): Run<E, S> => ({ ...live, attempted: live.attempted.slice(), acknowledged: new Set(live.acknowledged) })
       let crash = { at: 0, image: undefined as MemoryFileSystem.MemoryState | undefined, run: live }
       const capture = (at: number) => {
-        crash = { at, image: imageNow(), run: snapshotRun() }
+        crash = { at, image: machine.processCrash(), run: snapshotRun() }
       }
       if (sequence !== "FsyncFailure") {
         machine.beforeOperation = (n) => {
@@ -519,7 +520,7 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
         Effect.mapError((e) => violation("no failure without a crash", String(e)))
       )
       if (sequence === "FsyncFailure" || random() * (machine.operations + 1) < 1) capture(machine.operations + 1)
-      const afterCrash = crash.image!
+      const afterCrash = sequence === "PowerLoss" ? crash.image!.crash(options.crashModel, random) : crash.image!
       const snapshotFallback = random() < 0.5 && damageNewestSnapshot(afterCrash)
       const recovery = yield* recoverPerhapsInterrupted(resolved, afterCrash, random, violation)
       const first = recovery.recovered

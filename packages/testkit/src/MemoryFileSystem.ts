@@ -145,7 +145,11 @@ const applyOp = (content: Uint8Array, op: PendingOp): Uint8Array =>
     ? content.slice(0, op.length)
     : applyWrite(content, content.length, new Uint8Array(op.length - content.length))
 
-const randomBytes = (n: number, random: () => number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256))
+const randomBytes = (n: number, random: () => number) => {
+  const bytes = new Uint8Array(n)
+  for (let i = 0; i < n; i++) bytes[i] = Math.floor(random() * 256)
+  return bytes
+}
 
 /** What the disk holds once every pending write-back has completed. */
 const writtenBack = (node: FileNode): Uint8Array =>
