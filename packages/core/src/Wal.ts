@@ -308,8 +308,9 @@ const open = <E>(
 
     // ---- State ------------------------------------------------------------
     const maxLsn: bigint = summary.maxLsn
+    const nextLsn = firstNewLsn(maxLsn)
     const state = {
-      nextLsn: firstNewLsn(maxLsn) > active.baseLsn ? firstNewLsn(maxLsn) : active.baseLsn,
+      nextLsn: nextLsn > active.baseLsn ? nextLsn : active.baseLsn,
       durableLsn: maxLsn,
       writtenLsn: maxLsn,
       bufferLastLsn: maxLsn,
@@ -473,7 +474,7 @@ const open = <E>(
       yield* awaitInFlight
       // The fsync just awaited may have failed: sealing now would fsync again (which
       // succeeds without writing what the failure dropped) and call it durable.
-      if (state.bgFailure !== undefined) return yield* new Poisoned()
+      yield* healthy
       const old = state.active
       yield* poisonOn(old.file.sync.pipe(Effect.mapError(io)))
       yield* poisonOn(Effect.gen(function*() {

@@ -158,8 +158,9 @@ const attemptClaim = (ownerDir: string, mine: string): "ok" | "held" | "contende
   fs.mkdirSync(ownerDir, { recursive: true, mode: 0o700 })
   const others = () => fs.readdirSync(ownerDir).filter((name) => name !== mine && name !== `${mine}.tmp`)
   const found = others()
-  if (found.some((name) => !name.endsWith(".tmp") && respected(ownerDir, name))) return "held"
-  for (const name of found) if (!respected(ownerDir, name)) fs.rmSync(path.join(ownerDir, name), { force: true })
+  const live = found.filter((name) => respected(ownerDir, name))
+  if (live.some((name) => !name.endsWith(".tmp"))) return "held"
+  for (const name of found) if (!live.includes(name)) fs.rmSync(path.join(ownerDir, name), { force: true })
   const temporary = path.join(ownerDir, `${mine}.tmp`)
   fs.writeFileSync(temporary, `${process.pid}\n${pidScope}\n`, { mode: 0o600 })
   try {
