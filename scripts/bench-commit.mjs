@@ -7,7 +7,7 @@
 // the median round reported.
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
 import { NodeFileSystem } from "@effect/platform-node"
-import { Bytes, LoraCodec, Lsn, Record, Wal, WalConfig } from "@lora-wal/core"
+import { Bytes, LoraCodec, Lsn, WalRecord, Wal, WalConfig } from "@lora-wal/core"
 import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
@@ -72,9 +72,9 @@ const rawFsync = async (name, what, ops, commit) => {
 
 /** Encodes a 1-event transaction (three records with their CRCs) at `lsn` into `writer`. */
 const encodeTx = (writer, lsn, events) => {
-  Record.encode(LoraCodec.codec, writer, { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn) })
-  Record.encode(LoraCodec.codec, writer, { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn + 1n), txBeginLsn: Lsn.unsafeMake(lsn), events })
-  Record.encode(LoraCodec.codec, writer, { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn + 2n), txBeginLsn: Lsn.unsafeMake(lsn) })
+  WalRecord.encode(LoraCodec.codec, writer, { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn) })
+  WalRecord.encode(LoraCodec.codec, writer, { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn + 1n), txBeginLsn: Lsn.unsafeMake(lsn), events })
+  WalRecord.encode(LoraCodec.codec, writer, { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn + 2n), txBeginLsn: Lsn.unsafeMake(lsn) })
 }
 const txBytes = (() => {
   const writer = new Bytes.Writer(4096)
@@ -142,7 +142,7 @@ const cases = {
       fs.fdatasyncSync(h.fd)
     }),
   "raw.encode+write+fsync.sync": () =>
-    rawFsync("raw.encode+write+fsync.sync", "hand loop, no Effect: Record.encode of the 1-event transaction + fs.writeSync + fs.fdatasyncSync", n(2000), encodedCommit()),
+    rawFsync("raw.encode+write+fsync.sync", "hand loop, no Effect: WalRecord.encode of the 1-event transaction + fs.writeSync + fs.fdatasyncSync", n(2000), encodedCommit()),
   "wal.percommit.c1": () => run("wal.percommit.c1", "PerCommit, 1 committer, 1 event/commit", PerCommit(), n(2000), 1, 1),
   "wal.percommit.c1.sync": () =>
     run("wal.percommit.c1.sync", "PerCommit, 1 committer, io: \"sync\" (fdatasync blocks the event loop)", PerCommit(), n(2000), 1, 1, "sync"),

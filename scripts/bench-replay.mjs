@@ -80,7 +80,7 @@ if (args.child) {
   process.exit(0)
 }
 
-const { Bytes, LoraCodec, Lsn, PropertyValue: V, Record, Segment } = await import("@lora-wal/core")
+const { Bytes, LoraCodec, Lsn, PropertyValue: V, WalRecord, Segment } = await import("@lora-wal/core")
 const targetBytes = Number(args.mb) * 1024 * 1024
 const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-bench-replay-"))
 fs.mkdirSync(dir, { recursive: true })
@@ -115,7 +115,7 @@ if (fs.readdirSync(dir).some((n) => n.endsWith(".wal"))) {
       { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn++) },
       { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn++), txBeginLsn: Lsn.unsafeMake(begin), events },
       { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn++), txBeginLsn: Lsn.unsafeMake(begin) }
-    ]) Record.encode(LoraCodec.codec, writer, record)
+    ]) WalRecord.encode(LoraCodec.codec, writer, record)
     totalEvents += 10
   }
   flush()

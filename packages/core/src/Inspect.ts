@@ -13,7 +13,7 @@ import { crc32 } from "./internal/crc.js"
 import { joinPath } from "./internal/segments.js"
 import type { Lsn } from "./Lsn.js"
 import { unsafeMake as unsafeLsn } from "./Lsn.js"
-import * as Record from "./Record.js"
+import * as WalRecord from "./WalRecord.js"
 import * as Segment from "./Segment.js"
 import { Io } from "./WalError.js"
 
@@ -46,7 +46,7 @@ export type RecordInfo =
     readonly offset: number
     readonly length: number
     readonly kind: number
-    readonly kindName: Record.KindName | undefined
+    readonly kindName: WalRecord.KindName | undefined
     readonly lsn: Lsn
     readonly txBeginLsn: Lsn
     readonly crcOk: boolean
@@ -80,7 +80,7 @@ export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
   const records: Array<RecordInfo> = []
   let offset = Segment.HEADER_LEN
   for (;;) {
-    const at = Record.frameAt(bytes, offset, bytes.length)
+    const at = WalRecord.frameAt(bytes, offset, bytes.length)
     if (at._tag === "End") return records
     if (at._tag !== "Frame") {
       records.push({ _tag: "Invalid", offset, declaredLength: at.declared, available: bytes.length - offset })
@@ -92,7 +92,7 @@ export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
       offset,
       length,
       kind,
-      kindName: Record.kindNames[kind],
+      kindName: WalRecord.kindNames[kind],
       lsn,
       txBeginLsn,
       crcOk: storedCrc === actualCrc

@@ -36,7 +36,7 @@ import { withSpan } from "./internal/tracing.js"
 import * as LoraCodec from "./LoraCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
-import * as Record from "./Record.js"
+import * as WalRecord from "./WalRecord.js"
 import * as Replay from "./Replay.js"
 import * as Segment from "./Segment.js"
 import { DEFAULT_SEGMENT_TARGET_BYTES, SyncMode, type WalConfig } from "./WalConfig.js"
@@ -343,7 +343,7 @@ const open = <E>(
     const healthy = whenHealthy(() => Effect.void)
 
     /** Encodes records into the buffer, all or none, allocating their LSNs. */
-    const bufferRecords = (build: (first: bigint) => ReadonlyArray<Record.WalRecord<E>>) =>
+    const bufferRecords = (build: (first: bigint) => ReadonlyArray<WalRecord.WalRecord<E>>) =>
       Effect.suspend((): Effect.Effect<Lsn, Encode | Malformed> => {
         const first = state.nextLsn
         const records = build(first)
@@ -352,7 +352,7 @@ const open = <E>(
         }
         const mark = state.buffer.length
         for (const record of records) {
-          const encoded = Record.encode(codec, state.buffer, record)
+          const encoded = WalRecord.encode(codec, state.buffer, record)
           if (Either.isLeft(encoded)) {
             state.buffer.length = mark
             return Effect.fail(encoded.left)
@@ -496,7 +496,7 @@ const open = <E>(
       return size >= targetBytes && size > Segment.HEADER_LEN ? rotate : Effect.void
     })
 
-    const single = (build: (lsn: bigint) => Record.WalRecord<E>) =>
+    const single = (build: (lsn: bigint) => WalRecord.WalRecord<E>) =>
       locked(Effect.zipRight(healthy, bufferRecords((lsn) => [build(lsn)])))
 
     /** Under the lock: rotates if needed, buffers the three records, and hands them to the OS unless PerCommit will. */

@@ -41,7 +41,7 @@ export * as PropertyValue from "./PropertyValue.js"
 /**
  * @since 0.1.0
  */
-export * as Record from "./Record.js"
+export * as WalRecord from "./WalRecord.js"
 /**
  * @since 0.1.0
  */

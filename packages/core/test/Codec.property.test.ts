@@ -8,17 +8,17 @@ import * as LoraCodec from "../src/LoraCodec.js"
 import * as LoraJson from "../src/LoraJson.js"
 import { unsafeMake as lsn } from "../src/Lsn.js"
 import type { MutationEvent } from "../src/MutationEvent.js"
-import * as Record from "../src/Record.js"
+import * as WalRecord from "../src/WalRecord.js"
 
-const encodeRecord = (record: Record.WalRecord<MutationEvent>): Uint8Array => {
+const encodeRecord = (record: WalRecord.WalRecord<MutationEvent>): Uint8Array => {
   const writer = new Writer(64)
-  const length = Record.encode(LoraCodec.codec, writer, record)
+  const length = WalRecord.encode(LoraCodec.codec, writer, record)
   expect(Either.isRight(length)).toBe(true)
   return writer.written.slice()
 }
 
 const decodeRecord = (bytes: Uint8Array) => {
-  const decoded = Record.decode(LoraCodec.codec, bytes, 0, bytes.length)
+  const decoded = WalRecord.decode(LoraCodec.codec, bytes, 0, bytes.length)
   if (decoded._tag !== "Record") throw new Error(`expected a record, got ${JSON.stringify(decoded)}`)
   expect(decoded.length).toBe(bytes.length)
   return decoded.record
@@ -26,7 +26,7 @@ const decodeRecord = (bytes: Uint8Array) => {
 
 const lsnArb = fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }).map(lsn)
 
-const recordArb: fc.Arbitrary<Record.WalRecord<MutationEvent>> = fc.oneof(
+const recordArb: fc.Arbitrary<WalRecord.WalRecord<MutationEvent>> = fc.oneof(
   fc.record({ lsn: lsnArb, txBeginLsn: lsnArb, event: Arbitraries.mutationEvent }).map((r) => ({
     _tag: "Mutation" as const,
     ...r
@@ -67,7 +67,7 @@ describe("codec and framing properties", () => {
         const reversed = encodeRecord({ _tag: "Mutation", lsn: lsn(2n), txBeginLsn: lsn(1n), event: event([...keys].reverse()) })
         const forward = encodeRecord({ _tag: "Mutation", lsn: lsn(2n), txBeginLsn: lsn(1n), event: event(keys) })
         expect(reversed).toEqual(forward)
-        const decoded = decodeRecord(forward) as Extract<Record.WalRecord<MutationEvent>, { _tag: "Mutation" }>
+        const decoded = decodeRecord(forward) as Extract<WalRecord.WalRecord<MutationEvent>, { _tag: "Mutation" }>
         const written = Array.from((decoded.event as Extract<MutationEvent, { _tag: "CreateNode" }>).properties.keys())
         const utf8 = written.map((k) => Buffer.from(k, "utf8"))
         for (let i = 1; i < utf8.length; i++) expect(Buffer.compare(utf8[i - 1]!, utf8[i]!)).toBe(-1)
@@ -117,7 +117,7 @@ describe("codec and framing properties", () => {
   it("an empty batch is an Encode error and leaves the writer unchanged", () => {
     const writer = new Writer(8)
     writer.u8(7)
-    const result = Record.encode(LoraCodec.codec, writer, { _tag: "MutationBatch", lsn: lsn(2n), txBeginLsn: lsn(1n), events: [] })
+    const result = WalRecord.encode(LoraCodec.codec, writer, { _tag: "MutationBatch", lsn: lsn(2n), txBeginLsn: lsn(1n), events: [] })
     expect(Either.isLeft(result) && result.left.message).toBe(
       "WAL record could not be encoded: mutation batch must contain at least one event"
     )
@@ -135,7 +135,7 @@ describe("codec and framing properties", () => {
       [{ _tag: "Nope" } as any, "unknown mutation event type Nope"]
     ]
     for (const [event, message] of bad) {
-      const result = Record.encode(LoraCodec.codec, writer, { _tag: "Mutation", lsn: lsn(2n), txBeginLsn: lsn(1n), event })
+      const result = WalRecord.encode(LoraCodec.codec, writer, { _tag: "Mutation", lsn: lsn(2n), txBeginLsn: lsn(1n), event })
       expect(Either.isLeft(result) && result.left._tag).toBe("Encode")
       expect(Either.isLeft(result) && result.left.message).toContain(message)
       expect(writer.length).toBe(0)

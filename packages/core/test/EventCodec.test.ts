@@ -7,7 +7,7 @@ import { Writer } from "../src/Bytes.js"
 import * as EventCodec from "../src/EventCodec.js"
 import * as LoraCodec from "../src/LoraCodec.js"
 import { unsafeMake as lsn } from "../src/Lsn.js"
-import * as Record from "../src/Record.js"
+import * as WalRecord from "../src/WalRecord.js"
 import * as Replay from "../src/Replay.js"
 import * as Segment from "../src/Segment.js"
 
@@ -33,7 +33,7 @@ const writeLog = <E>(codec: EventCodec.EventCodec<E>, transactions: ReadonlyArra
       { _tag: "MutationBatch", lsn: lsn(next++), txBeginLsn: begin, events },
       { _tag: "TxCommit", lsn: lsn(next++), txBeginLsn: begin }
     ] as const) {
-      expect(Either.isRight(Record.encode(codec, writer, record))).toBe(true)
+      expect(Either.isRight(WalRecord.encode(codec, writer, record))).toBe(true)
     }
   }
   const state = new MemoryFileSystem.MemoryState()
@@ -65,7 +65,7 @@ describe("EventCodec.fromSchema", () => {
 
   it("an event the schema rejects is an Encode error naming the problem", () => {
     const writer = new Writer()
-    const result = Record.encode(bankCodec, writer, {
+    const result = WalRecord.encode(bankCodec, writer, {
       _tag: "Mutation",
       lsn: lsn(2n),
       txBeginLsn: lsn(1n),

@@ -7,7 +7,7 @@ import * as path from "node:path"
 import { Writer } from "../src/Bytes.js"
 import * as Inspect from "../src/Inspect.js"
 import * as LoraCodec from "../src/LoraCodec.js"
-import * as Record from "../src/Record.js"
+import * as WalRecord from "../src/WalRecord.js"
 import * as ReportJson from "../src/ReportJson.js"
 import * as Segment from "../src/Segment.js"
 import { scenarios } from "./fixtures.js"
@@ -37,11 +37,11 @@ describe("fixture bytes round-trip", () => {
       let reencoded = 0
       for (const frame of Inspect.frames(bytes)) {
         if (frame._tag !== "Record" || !frame.crcOk || frame.kindName === undefined) continue
-        const decoded = Record.decode(LoraCodec.codec, bytes, frame.offset, bytes.length)
+        const decoded = WalRecord.decode(LoraCodec.codec, bytes, frame.offset, bytes.length)
         expect(decoded._tag).toBe("Record")
         if (decoded._tag !== "Record") continue
         writer.reset()
-        expect(Record.encode(LoraCodec.codec, writer, decoded.record)).toEqual(Either.right(frame.length))
+        expect(WalRecord.encode(LoraCodec.codec, writer, decoded.record)).toEqual(Either.right(frame.length))
         expect(writer.written).toEqual(bytes.subarray(frame.offset, frame.offset + frame.length))
         reencoded++
       }

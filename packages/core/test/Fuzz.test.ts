@@ -10,7 +10,7 @@ import { crc32 as zlibCrc } from "node:zlib"
 import { Writer } from "../src/Bytes.js"
 import * as LoraCodec from "../src/LoraCodec.js"
 import { unsafeMake as lsn } from "../src/Lsn.js"
-import * as Record from "../src/Record.js"
+import * as WalRecord from "../src/WalRecord.js"
 import * as Replay from "../src/Replay.js"
 import * as Segment from "../src/Segment.js"
 import { LogBuilder } from "./logBuilder.js"
@@ -60,17 +60,17 @@ const sampleRecords = (count: number): Array<Uint8Array> => {
   const events = fc.sample(fc.array(Arbitraries.mutationEvent, { minLength: 1, maxLength: 4 }), { numRuns: count, seed: SEED })
   return events.map((batch, i) => {
     const writer = new Writer(64)
-    const record: Record.WalRecord<any> = i % 2 === 0
+    const record: WalRecord.WalRecord<any> = i % 2 === 0
       ? { _tag: "MutationBatch", lsn: lsn(BigInt(i + 2)), txBeginLsn: lsn(BigInt(i + 1)), events: batch }
       : { _tag: "Mutation", lsn: lsn(BigInt(i + 2)), txBeginLsn: lsn(BigInt(i + 1)), event: batch[0] }
-    Record.encode(LoraCodec.codec, writer, record)
+    WalRecord.encode(LoraCodec.codec, writer, record)
     return writer.written.slice()
   })
 }
 
 /** Re-frames a payload with a correct length and CRC, so payload damage reaches the event decoder. */
 const reframe = (bytes: Uint8Array): Uint8Array => {
-  if (bytes.length < Record.MIN_LEN) return bytes
+  if (bytes.length < WalRecord.MIN_LEN) return bytes
   const out = bytes.slice()
   const view = new DataView(out.buffer)
   view.setUint32(0, out.length, true)
@@ -86,7 +86,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     for (let i = 0; i < RUNS; i++) {
       let bytes = mutate(base[i % base.length]!)
       if (i % 3 === 0) bytes = reframe(bytes)
-      const result = Record.decode(LoraCodec.codec, bytes, 0, bytes.length)
+      const result = WalRecord.decode(LoraCodec.codec, bytes, 0, bytes.length)
       if (result._tag === "Record") outcomes.record++
       else if (result._tag === "End") outcomes.end++
       else {
@@ -169,13 +169,13 @@ describe(`fuzz (seed ${SEED})`, () => {
     const payload = writer.written
     const record = new Writer(payload.length + 32)
     record.u32(0)
-    record.u8(Record.Kind.Mutation)
+    record.u8(WalRecord.Kind.Mutation)
     record.u64(2n)
     record.u64(1n)
     record.raw(payload)
     record.setU32At(0, record.length + 4)
     record.u32(zlibCrc(record.written))
-    const result = Record.decode(LoraCodec.codec, record.written, 0, record.length)
+    const result = WalRecord.decode(LoraCodec.codec, record.written, 0, record.length)
     expect(result._tag === "Failure" && result.error.message).toBe(
       `WAL record could not be decoded: value nesting deeper than ${LoraCodec.MAX_NESTING} levels`
     )

@@ -3,7 +3,7 @@ import * as Either from "effect/Either"
 import * as LoraCodec from "../src/LoraCodec.js"
 import { unsafeMake as lsn } from "../src/Lsn.js"
 import type { MutationEvent } from "../src/MutationEvent.js"
-import * as Record from "../src/Record.js"
+import * as WalRecord from "../src/WalRecord.js"
 import * as Segment from "../src/Segment.js"
 
 /**
@@ -37,8 +37,8 @@ export class LogBuilder {
     this.segments.push({ name: Segment.fileName(id), writer })
   }
 
-  private append(record: Record.WalRecord<MutationEvent>): void {
-    const result = Record.encode(LoraCodec.codec, this.segments[this.segments.length - 1]!.writer, record)
+  private append(record: WalRecord.WalRecord<MutationEvent>): void {
+    const result = WalRecord.encode(LoraCodec.codec, this.segments[this.segments.length - 1]!.writer, record)
     if (Either.isLeft(result)) throw result.left
     this.nextLsn++
   }

@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type { EventCodec } from "../EventCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "../Lsn.js"
-import * as Record from "../Record.js"
+import * as WalRecord from "../WalRecord.js"
 import * as Segment from "../Segment.js"
 import { replayBytes } from "../WalMetrics.js"
 import { Io, Malformed, type RecordError, type WalError } from "../WalError.js"
@@ -274,11 +274,11 @@ export class ReplayCursor<E> {
       if (!this.eof) {
         if (avail < 4) return NEED
         const length = view.getUint32(this.pos, true)
-        if (length >= Record.MIN_LEN && length > avail && length <= this.current.size - (this.fileBase + this.pos)) {
+        if (length >= WalRecord.MIN_LEN && length > avail && length <= this.current.size - (this.fileBase + this.pos)) {
           return NEED
         }
       }
-      const decoded = Record.decode(this.codec, buf, this.pos, this.bufLen)
+      const decoded = WalRecord.decode(this.codec, buf, this.pos, this.bufLen)
       if (decoded._tag === "End") return SEGMENT_END
       if (decoded._tag === "Failure") {
         const segment = this.current
@@ -319,7 +319,7 @@ export class ReplayCursor<E> {
     return new Malformed({ reason })
   }
 
-  private apply(record: Record.WalRecord<E>, out: Array<Transaction<E>>): Malformed | undefined {
+  private apply(record: WalRecord.WalRecord<E>, out: Array<Transaction<E>>): Malformed | undefined {
     const lsn = record.lsn
     const path = this.current.path
     if (lsn < this.base) {
@@ -411,7 +411,7 @@ export class ReplayCursor<E> {
         if (n === 0) break
         filled += n
       }
-      const found = Record.findWellFormed(rest.subarray(0, filled), self.maxLsn)
+      const found = WalRecord.findWellFormed(rest.subarray(0, filled), self.maxLsn)
       if (found !== undefined) {
         self.tornTail = {
           ...torn,
