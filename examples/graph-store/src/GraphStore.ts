@@ -3,7 +3,8 @@
  * in-memory graph, every query logged through the recorder, snapshots taken
  * with checkpoints, and recovery from the newest snapshot plus the log.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Bytes from "@lora-wal/core/Bytes"
 import * as Checkpoint from "@lora-wal/core/Checkpoint"
 import type { DirLock } from "@lora-wal/core/DirLock"
@@ -12,7 +13,7 @@ import * as LoraCodec from "@lora-wal/core/LoraCodec"
 import type { MutationEvent } from "@lora-wal/core/MutationEvent"
 import type { PropertyValue } from "@lora-wal/core/PropertyValue"
 import * as WalRecorder from "@lora-wal/core/WalRecorder"
-import type { WalError } from "@lora-wal/core/WalError"
+import type { OpenError, SyncError, TruncateError, WriteError } from "@lora-wal/core/WalError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -92,9 +93,15 @@ export interface Mutations {
 
 export interface Store {
   readonly graph: Graph
-  /** Runs `query` as one transaction: all of its mutations are durable together, or none is. */
-  readonly execute: <A, E>(query: (m: Mutations) => Effect.Effect<A, E>) => Effect.Effect<A, E | WalError | WalRecorder.CommitFailed>
-  readonly checkpoint: Effect.Effect<void, WalError>
+  /**
+   * Runs `query` as one transaction: all of its mutations are durable
+   * together, or none is. The graph changes only once they are durable, so
+   * a failed, interrupted or unlogged query leaves it as the log has it.
+   */
+  readonly execute: <A, E>(
+    query: (m: Mutations) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | WalRecorder.RecorderPoisoned | WalRecorder.CommitFailed>
+  readonly checkpoint: Effect.Effect<void, WriteError | SyncError | TruncateError>
   readonly recovered: { readonly snapshotLsn: Option.Option<bigint>; readonly replayedEvents: number }
 }
 
@@ -108,18 +115,21 @@ const snapshotCodec = {
 }
 
 /** Opens (recovering) the store kept in `dir`. */
-export const open = (dir: string): Effect.Effect<Store, WalError, FileSystem.FileSystem | DirLock | Scope.Scope> =>
+export const open = (
+  dir: string
+): Effect.Effect<Store, OpenError, FileSystem.FileSystem | Path.Path | DirLock | Scope.Scope> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
     const graph = new Graph()
-    const snapshotDir = `${dir}/snapshots`
-    const recovered = yield* Checkpoint.recover<MutationEvent>({ dir: `${dir}/wal`, snapshotDir })
+    const snapshotDir = path.join(dir, "snapshots")
+    const recovered = yield* Checkpoint.recover({ dir: path.join(dir, "wal"), snapshotDir })
     for (const snapshot of Option.toArray(recovered.snapshot)) {
       for (const event of snapshotCodec.decode(snapshot.payload)) graph.apply(event)
     }
     for (const event of recovered.wal.recovery.committedEvents) graph.apply(event)
     const recorder = WalRecorder.make(recovered.wal)
     const lock = yield* Effect.makeSemaphore(1)
+    const environment = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
     return {
       graph,
       recovered: {
@@ -127,19 +137,21 @@ export const open = (dir: string): Effect.Effect<Store, WalError, FileSystem.Fil
         replayedEvents: recovered.wal.recovery.committedEvents.length
       },
       execute: (query) =>
-        lock.withPermits(1)(Effect.gen(function*() {
-          yield* recorder.arm
-          const result = yield* query({
-            emit: (event) => Effect.zipRight(Effect.sync(() => graph.apply(event)), recorder.record(event))
-          }).pipe(Effect.tapError(() => recorder.abort))
-          yield* recorder.commit
-          return result
+        lock.withPermits(1)(Effect.suspend(() => {
+          const pending: Array<MutationEvent> = []
+          const mutations: Mutations = {
+            emit: (event) => Effect.zipRight(Effect.sync(() => void pending.push(event)), recorder.record(event))
+          }
+          return Effect.map(recorder.withQuery(query(mutations)), ({ value }) => {
+            for (const event of pending) graph.apply(event)
+            return value
+          })
         })),
       checkpoint: lock.withPermits(1)(
         Effect.asVoid(Checkpoint.checkpoint(recovered.wal, {
           snapshotDir,
           write: () => Effect.sync(() => snapshotCodec.encode(graph.toEvents()))
-        })).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+        })).pipe(Effect.provide(environment))
       )
     }
   })

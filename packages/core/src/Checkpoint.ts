@@ -16,6 +16,7 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -23,11 +24,11 @@ import { Writer } from "./Bytes.js"
 import type { DirLock } from "./DirLock.js"
 import { crc32 } from "./internal/crc.js"
 import { makeDirectoryDurably, syncDirectory } from "./internal/durable.js"
-import { joinPath } from "./internal/segments.js"
 import { withSpan } from "./internal/tracing.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
+import type { MutationEvent } from "./MutationEvent.js"
 import * as Wal from "./Wal.js"
-import { Io, type WalError } from "./WalError.js"
+import { Io, type OpenError, type SyncError, type TruncateError, type WriteError } from "./WalError.js"
 
 const MAGIC = Uint8Array.from([0x4c, 0x57, 0x53, 0x4e, 0x41, 0x50, 0x31, 0x00]) // "LWSNAP1\0"
 const FIXED = MAGIC.length + 8 + 8
@@ -81,12 +82,13 @@ export const writeSnapshot = (
   dir: string,
   lsn: Lsn,
   payload: Uint8Array
-): Effect.Effect<string, Io, FileSystem.FileSystem> =>
+): Effect.Effect<string, Io, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const paths = yield* Path.Path
     // The snapshot directory's own entry must be durable before truncation relies on it.
-    yield* makeDirectoryDurably(fs, dir)
-    const path = joinPath(dir, fileName(lsn))
+    yield* makeDirectoryDurably(fs, paths, dir)
+    const path = paths.join(dir, fileName(lsn))
     const temporary = `${path}.tmp`
     yield* fs.remove(temporary, { force: true })
     yield* Effect.scoped(Effect.gen(function*() {
@@ -111,15 +113,19 @@ export interface Snapshot {
 }
 
 /** Intact snapshots, newest first, reading no more files than it takes to find `limit` of them. */
-const readSnapshots = (dir: string, limit: number): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem> =>
+const readSnapshots = (
+  dir: string,
+  limit: number
+): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const join = (yield* Path.Path).join
     if (!(yield* fs.exists(dir))) return []
     const names = (yield* fs.readDirectory(dir)).filter((n) => NAME.test(n)).sort().reverse()
     const found: Array<Snapshot> = []
     for (const name of names) {
       if (found.length >= limit) break
-      const path = joinPath(dir, name)
+      const path = join(dir, name)
       const decoded = decodeSnapshot(yield* fs.readFile(path))
       if (decoded === undefined) {
         yield* Effect.logWarning(`lora-wal: ignoring damaged snapshot ${path}`)
@@ -135,7 +141,7 @@ const readSnapshots = (dir: string, limit: number): Effect.Effect<Array<Snapshot
  *
  * @since 0.1.0
  */
-export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem> =>
+export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem | Path.Path> =>
   readSnapshots(dir, Infinity)
 
 /**
@@ -147,14 +153,14 @@ export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, F
  *
  * @since 0.1.0
  */
-export const checkpoint = <E, WE, WR>(
-  wal: Wal.WalShape<E>,
+export const checkpoint = <A, WE, WR>(
+  wal: Wal.Wal<A>,
   options: {
     readonly snapshotDir: string
     readonly write: (lsn: Lsn) => Effect.Effect<Uint8Array, WE, WR>
     readonly keep?: number | undefined
   }
-): Effect.Effect<Lsn, WalError | WE, WR | FileSystem.FileSystem> =>
+): Effect.Effect<Lsn, WriteError | SyncError | TruncateError | WE, WR | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     yield* wal.forceFsync
     const lsn = yield* wal.durableLsn
@@ -176,9 +182,10 @@ export const checkpoint = <E, WE, WR>(
  * What `recover` found.
  *
  * @since 0.1.0
+ * @category models
  */
-export interface Recovered<E> {
-  readonly wal: Wal.WalShape<E>
+export interface Recovered<A> {
+  readonly wal: Wal.Wal<A>
   /** The snapshot loaded (its LSN is the fence the log was replayed above). */
   readonly snapshot: Option.Option<{ readonly lsn: Lsn; readonly payload: Uint8Array }>
   /** A checkpoint marker in the log newer than the snapshot: a newer snapshot was lost or not found. */
@@ -186,27 +193,31 @@ export interface Recovered<E> {
 }
 
 /**
- * Loads the newest intact snapshot and opens the log with its LSN as the
- * fence. Apply the snapshot's payload, then `wal.recovery.committedEvents`
- * (or use `onTransaction`), before any new append. Fails with `Malformed`
- * when the log no longer reaches back to the snapshot (records between
- * them were removed): recovering would silently skip them.
+ * Where the snapshots live.
  *
  * @since 0.1.0
+ * @category options
  */
-export const recover = <E>(
-  options: Omit<Wal.Options<E>, "fence"> & { readonly snapshotDir: string }
-): Effect.Effect<Recovered<E>, WalError, FileSystem.FileSystem | DirLock | Scope.Scope> =>
+export interface SnapshotOptions {
+  readonly snapshotDir: string
+}
+
+type Requirements = FileSystem.FileSystem | Path.Path | DirLock | Scope.Scope
+
+const recoverWith = <A, E, R>(
+  snapshotDir: string,
+  open: (fence: Lsn) => Effect.Effect<Wal.Wal<A>, OpenError | E, Requirements | R>
+): Effect.Effect<Recovered<A>, OpenError | E, Requirements | R> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     // A snapshot renamed into place by a process that died before its
     // directory fsync could still vanish: make it durable before relying on it.
-    if (yield* fs.exists(options.snapshotDir).pipe(Effect.mapError(io))) {
-      yield* syncDirectory(fs, options.snapshotDir).pipe(Effect.mapError(io))
+    if (yield* fs.exists(snapshotDir).pipe(Effect.mapError(io))) {
+      yield* syncDirectory(fs, snapshotDir).pipe(Effect.mapError(io))
     }
-    const snapshot = Option.fromNullable((yield* readSnapshots(options.snapshotDir, 1))[0])
+    const snapshot = Option.fromNullable((yield* readSnapshots(snapshotDir, 1))[0])
     const fence = Option.match(snapshot, { onNone: () => unsafeLsn(0n), onSome: (s) => s.lsn })
-    const wal = yield* Wal.make<E>({ ...options, fence })
+    const wal = yield* open(fence)
     const newerCheckpointInLog = Option.filter(wal.recovery.summary.checkpointLsnObserved, (marker) => marker > fence)
     if (Option.isSome(newerCheckpointInLog)) {
       yield* Effect.logWarning(
@@ -220,3 +231,31 @@ export const recover = <E>(
       newerCheckpointInLog
     }
   })
+
+/**
+ * Loads the newest intact snapshot and opens the log with its LSN as the
+ * fence. Apply the snapshot's payload, then `wal.recovery.committedEvents`
+ * (or use `onTransaction`), before any new append. Fails with `Malformed`
+ * when the log no longer reaches back to the snapshot (records between
+ * them were removed): recovering would silently skip them.
+ *
+ * @since 0.1.0
+ * @category recovery
+ */
+export function recover<E = never, R = never>(
+  options: Omit<Wal.LoraOptions<E, R>, "fence"> & SnapshotOptions
+): Effect.Effect<Recovered<MutationEvent>, OpenError | E, Requirements | R>
+export function recover<A, E = never, R = never>(
+  options: Omit<Wal.CodecOptions<A, E, R>, "fence"> & SnapshotOptions
+): Effect.Effect<Recovered<A>, OpenError | E, Requirements | R>
+export function recover<A, E, R>(
+  options: (Omit<Wal.LoraOptions<E, R>, "fence"> | Omit<Wal.CodecOptions<A, E, R>, "fence">) & SnapshotOptions
+): Effect.Effect<Recovered<MutationEvent> | Recovered<A>, OpenError | E, Requirements | R> {
+  if (options.codec === undefined) {
+    const lora = options
+    return recoverWith(options.snapshotDir, (fence) => Wal.make({ ...lora, fence }))
+  }
+  const codec = options.codec
+  const own = options
+  return recoverWith(options.snapshotDir, (fence) => Wal.make({ ...own, codec, fence }))
+}

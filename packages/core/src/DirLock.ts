@@ -11,32 +11,57 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { joinPath } from "./internal/segments.js"
 import { AlreadyOpen, Io } from "./WalError.js"
 
 /**
  * The lock file's name inside the log directory.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const LOCK_FILE = ".lora-wal.lock"
 
 /**
  * @since 0.1.0
+ * @category type ids
  */
-export interface DirLockShape {
+export const TypeId: unique symbol = Symbol.for("@lora-wal/core/DirLock")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DirLock {
+  readonly [TypeId]: TypeId
   /** Holds the lock on `dir` until the scope closes. */
   readonly acquire: (dir: string) => Effect.Effect<void, AlreadyOpen | Io, Scope.Scope>
 }
 
 /**
  * @since 0.1.0
+ * @category tags
  */
-export class DirLock extends Context.Tag("@lora-wal/core/DirLock")<DirLock, DirLockShape>() {}
+export const DirLock: Context.Tag<DirLock, DirLock> = Context.GenericTag<DirLock>("@lora-wal/core/DirLock")
+
+/**
+ * A lock from its `acquire`: what an implementation for another platform
+ * provides.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (acquire: DirLock["acquire"]): DirLock => ({ [TypeId]: TypeId, acquire })
 
 /**
  * Creates the (empty, owner-only) lock file if it is missing, as lora-wal
@@ -44,12 +69,15 @@ export class DirLock extends Context.Tag("@lora-wal/core/DirLock")<DirLock, DirL
  *
  * @since 0.1.0
  */
-export const touchLockFile = (dir: string): Effect.Effect<string, Io, FileSystem.FileSystem> =>
+export const touchLockFile = (
+  fs: FileSystem.FileSystem,
+  path: Path.Path,
+  dir: string
+): Effect.Effect<string, Io> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = joinPath(dir, LOCK_FILE)
-    if (!(yield* fs.exists(path))) yield* fs.writeFile(path, new Uint8Array(0), { mode: 0o600 })
-    return path
+    const file = path.join(dir, LOCK_FILE)
+    if (!(yield* fs.exists(file))) yield* fs.writeFile(file, new Uint8Array(0), { mode: 0o600 })
+    return file
   }).pipe(Effect.mapError(Io.fromPlatform))
 
 /**
@@ -58,23 +86,23 @@ export const touchLockFile = (dir: string): Effect.Effect<string, Io, FileSystem
  *
  * @since 0.1.0
  */
-export const makeMemory: Effect.Effect<DirLockShape, never, FileSystem.FileSystem> = Effect.gen(function*() {
+export const makeMemory: Effect.Effect<DirLock, never, FileSystem.FileSystem | Path.Path> = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
   const held = new Set<string>()
-  return {
-    acquire: (dir) =>
-      Effect.gen(function*() {
-        const path = yield* touchLockFile(dir).pipe(Effect.provideService(FileSystem.FileSystem, fs))
-        yield* Effect.acquireRelease(
-          Effect.suspend(() => {
-            if (held.has(path)) return Effect.fail(new AlreadyOpen({ dir }))
-            held.add(path)
-            return Effect.void
-          }),
-          () => Effect.sync(() => held.delete(path))
-        )
-      })
-  }
+  return make((dir) =>
+    Effect.gen(function*() {
+      const file = yield* touchLockFile(fs, path, dir)
+      yield* Effect.acquireRelease(
+        Effect.suspend(() => {
+          if (held.has(file)) return Effect.fail(new AlreadyOpen({ dir }))
+          held.add(file)
+          return Effect.void
+        }),
+        () => Effect.sync(() => held.delete(file))
+      )
+    })
+  )
 })
 
 /**
@@ -82,4 +110,7 @@ export const makeMemory: Effect.Effect<DirLockShape, never, FileSystem.FileSyste
  *
  * @since 0.1.0
  */
-export const layerMemory: Layer.Layer<DirLock, never, FileSystem.FileSystem> = Layer.effect(DirLock, makeMemory)
+export const layerMemory: Layer.Layer<DirLock, never, FileSystem.FileSystem | Path.Path> = Layer.effect(
+  DirLock,
+  makeMemory
+)

@@ -8,9 +8,9 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import { crc32 } from "./internal/crc.js"
-import { joinPath } from "./internal/segments.js"
 import type { Lsn } from "./Lsn.js"
 import { unsafeMake as unsafeLsn } from "./Lsn.js"
 import * as WalRecord from "./WalRecord.js"
@@ -132,13 +132,14 @@ export const inspectDir = (
     /** Called after each file, for progress reporting on large logs. */
     readonly onProgress?: ((progress: { readonly bytesRead: number; readonly totalBytes: number }) => Effect.Effect<void>) | undefined
   }
-): Effect.Effect<Array<FileInfo>, Io, FileSystem.FileSystem> =>
+): Effect.Effect<Array<FileInfo>, Io, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const join = (yield* Path.Path).join
     const names = (yield* fs.readDirectory(dir)).sort()
     const entries: Array<{ readonly name: string; readonly path: string; readonly size: number }> = []
     for (const name of names) {
-      const path = joinPath(dir, name)
+      const path = join(dir, name)
       const info = yield* fs.stat(path)
       if (info.type === "File") entries.push({ name, path, size: Number(info.size) })
     }

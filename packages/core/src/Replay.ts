@@ -13,29 +13,31 @@
  *
  * @since 0.1.0
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
-import { FileSystem as FileSystemTag } from "@effect/platform/FileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { EventCodec } from "./EventCodec.js"
 import * as Cursor from "./internal/replayCursor.js"
-import { listReplayable } from "./internal/segments.js"
+import { listReplayable, type Replayable } from "./internal/segments.js"
 import { withSpan } from "./internal/tracing.js"
+import { corruptionOf } from "./internal/wal/recoveryPlan.js"
 import * as LoraCodec from "./LoraCodec.js"
 import type { Lsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
-import type { WalError } from "./WalError.js"
+import type { Corruption, ReplayError } from "./WalError.js"
 
 /**
  * A committed transaction: its TxBegin and TxCommit LSNs and its events in
  * the order they were logged.
  *
  * @since 0.1.0
+ * @category models
  */
-export type Transaction<E> = Cursor.Transaction<E>
+export type Transaction<A> = Cursor.Transaction<A>
 
 /**
  * Where replay stopped before the natural end of the log. `classification`
@@ -45,6 +47,7 @@ export type Transaction<E> = Cursor.Transaction<E>
  * says where), so truncating would discard committed data.
  *
  * @since 0.1.0
+ * @category models
  */
 export type TornTail = Cursor.TornTail
 
@@ -56,6 +59,7 @@ export type TornTail = Cursor.TornTail
  * interrupted rotation.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Summary = Cursor.Summary
 
@@ -63,75 +67,116 @@ export type Summary = Cursor.Summary
  * Collected replay: the {@link Summary} plus every committed event.
  *
  * @since 0.1.0
+ * @category models
  */
-export interface Outcome<E> extends Summary {
-  readonly committedEvents: ReadonlyArray<E>
+export interface Outcome<A> extends Summary {
+  readonly committedEvents: ReadonlyArray<A>
 }
 
 /**
  * Bytes read so far out of the total size of the segments.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Progress = Cursor.Progress
 
 /**
+ * How to read a directory, whatever the event type. Without `codec` the
+ * events are LoraDB's `MutationEvent`s; with one, they are its events.
+ *
  * @since 0.1.0
+ * @category options
  */
-export interface Options<E> {
+export interface ReadOptions {
   /** Records at or below this LSN are already in the caller's snapshot. Default 0. */
   readonly fence?: Lsn | bigint | undefined
-  /** Payload codec; the LoraDB codec by default. */
-  readonly codec?: EventCodec<E> | undefined
   /** Bytes per read (default 1 MiB); a record larger than this is read whole. */
   readonly chunkBytes?: number | undefined
   /** Called after each chunk read, for progress reporting on large logs. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
-type Listed = Exclude<Effect.Effect.Success<ReturnType<typeof listReplayable>>, WalError>
-
-const open = <E>(
-  listed: Listed,
-  options: Options<E> | undefined
-): Effect.Effect<Cursor.ReplayCursor<E>, never, FileSystem.FileSystem | Scope.Scope> =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystemTag
-    const scope = yield* Effect.scope
-    return new Cursor.ReplayCursor<E>(
-      fs,
-      scope,
-      listed.segments,
-      listed.interrupted,
-      BigInt(options?.fence ?? 0n),
-      options?.codec ?? (LoraCodec.codec as unknown as EventCodec<E>),
-      options?.onProgress,
-      options?.chunkBytes ?? Cursor.DEFAULT_CHUNK_BYTES
-    )
-  })
-
-const list = (dir: string) =>
-  Effect.flatMap(listReplayable(dir), (listed) => ("segments" in listed ? Effect.succeed(listed) : Effect.fail(listed)))
+/**
+ * Replay of LoraDB events (the default codec).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface LoraOptions extends ReadOptions {
+  readonly codec?: undefined
+}
 
 /**
- * {@link run} over segments already listed (the live log lists them once
- * for its own recovery decisions).
+ * Replay of the events a codec reads.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface CodecOptions<A> extends ReadOptions {
+  readonly codec: EventCodec<A>
+}
+
+/**
+ * A callback for each committed transaction, which may fail or need services.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface Handler<A, E, R> {
+  readonly onTransaction: (transaction: Transaction<A>) => Effect.Effect<void, E, R>
+}
+
+/**
+ * The empty log's summary.
  *
  * @internal
  */
-export const runListed = <E, E2, R2>(
+export const emptySummary: Summary = {
+  maxLsn: 0n as Lsn,
+  tornTail: Option.none(),
+  checkpointLsnObserved: Option.none(),
+  segments: [],
+  interruptedSegment: Option.none()
+}
+
+const cursor = <A>(
+  fs: FileSystem.FileSystem,
+  listing: Replayable,
+  codec: EventCodec<A>,
+  options: ReadOptions
+): Effect.Effect<Cursor.ReplayCursor<A>, never, Scope.Scope> =>
+  Effect.map(Effect.scope, (scope) =>
+    new Cursor.ReplayCursor<A>(
+      fs,
+      scope,
+      listing.segments,
+      listing.interrupted,
+      BigInt(options.fence ?? 0n),
+      codec,
+      options.onProgress,
+      options.chunkBytes ?? Cursor.DEFAULT_CHUNK_BYTES
+    ))
+
+/**
+ * Replays segments already listed (the live log lists them once for its own
+ * recovery decisions), handing each transaction to `onTransaction`.
+ *
+ * @internal
+ */
+export const runListing = <A, E, R>(
+  fs: FileSystem.FileSystem,
   dir: string,
-  listed: Listed,
-  options: Options<E> & {
-    readonly onTransaction: (transaction: Transaction<E>) => Effect.Effect<void, E2, R2>
-  }
-): Effect.Effect<Summary, WalError | E2, FileSystem.FileSystem | R2> =>
+  listing: Replayable,
+  codec: EventCodec<A>,
+  options: ReadOptions & Handler<A, E, R>
+): Effect.Effect<Summary, ReplayError | E, R> =>
   Effect.scoped(
-    Effect.flatMap(open(listed, options), (cursor) => {
+    Effect.flatMap(cursor(fs, listing, codec, options), (cursor) => {
       // A loop of plain Effects, not a generator: a suspended generator kept
       // each batch reachable long enough to be promoted, and replay spent
       // most of its time in the garbage collector.
-      const next: Effect.Effect<Summary, WalError | E2, R2> = Effect.flatMap(
+      const next: Effect.Effect<Summary, ReplayError | E, R> = Effect.flatMap(
         cursor.pull,
         (batch) =>
           batch === undefined
@@ -142,58 +187,122 @@ export const runListed = <E, E2, R2>(
     })
   ).pipe(withSpan("lora-wal.replay", { attributes: { dir } }))
 
+const listed = (dir: string) =>
+  Effect.flatMap(
+    Effect.all([FileSystem.FileSystem, Path.Path]),
+    ([fs, path]) => Effect.map(listReplayable(fs, path, dir), (listing) => ({ fs, listing }))
+  )
+
+const runWith = <A, E, R>(dir: string, codec: EventCodec<A>, options: ReadOptions & Handler<A, E, R>) =>
+  Effect.flatMap(listed(dir), ({ fs, listing }) => runListing(fs, dir, listing, codec, options))
+
 /**
  * Replays `dir`, handing each committed transaction to `onTransaction` as it
  * is read, and returns the summary. Memory stays bounded by the largest
  * transaction, so this is the form to recover a multi-GB log with.
  *
- * @since 0.1.0
- */
-export const run = <E = MutationEvent, E2 = never, R2 = never>(
-  dir: string,
-  options: Options<E> & {
-    readonly onTransaction: (transaction: Transaction<E>) => Effect.Effect<void, E2, R2>
-  }
-): Effect.Effect<Summary, WalError | E2, FileSystem.FileSystem | R2> =>
-  Effect.flatMap(list(dir), (listed) => runListed(dir, listed, options))
-
-/**
- * Replays `dir` and collects every committed event: lora-wal's `replay_dir`.
+ * @example
+ * ```ts
+ * import { Replay } from "@lora-wal/core"
+ * import { Effect } from "effect"
+ *
+ * const count = (dir: string) => {
+ *   let events = 0
+ *   return Replay.run(dir, {
+ *     onTransaction: (tx) => Effect.sync(() => void (events += tx.events.length))
+ *   }).pipe(Effect.map((summary) => ({ events, maxLsn: summary.maxLsn })))
+ * }
+ * ```
  *
  * @since 0.1.0
+ * @category replay
  */
-export const replayDir = <E = MutationEvent>(
+export function run<E = never, R = never>(
   dir: string,
-  options?: Options<E>
-): Effect.Effect<Outcome<E>, WalError, FileSystem.FileSystem> => {
-  const committedEvents: Array<E> = []
-  return run<E>(dir, {
+  options: LoraOptions & Handler<MutationEvent, E, R>
+): Effect.Effect<Summary, ReplayError | E, FileSystem.FileSystem | Path.Path | R>
+export function run<A, E = never, R = never>(
+  dir: string,
+  options: CodecOptions<A> & Handler<A, E, R>
+): Effect.Effect<Summary, ReplayError | E, FileSystem.FileSystem | Path.Path | R>
+export function run<A, E, R>(
+  dir: string,
+  options: (LoraOptions & Handler<MutationEvent, E, R>) | (CodecOptions<A> & Handler<A, E, R>)
+): Effect.Effect<Summary, ReplayError | E, FileSystem.FileSystem | Path.Path | R> {
+  return options.codec === undefined ? runWith(dir, LoraCodec.codec, options) : runWith(dir, options.codec, options)
+}
+
+const collect = <A>(dir: string, codec: EventCodec<A>, options: ReadOptions) => {
+  const committedEvents: Array<A> = []
+  return runWith(dir, codec, {
     ...options,
     onTransaction: (transaction) =>
       Effect.sync(() => {
         for (const event of transaction.events) committedEvents.push(event)
       })
-  }).pipe(Effect.map((summary) => ({ ...summary, committedEvents })))
+  }).pipe(Effect.map((summary): Outcome<A> => ({ ...summary, committedEvents })))
 }
 
 /**
- * The committed transactions of `dir` as a `Stream`. The summary (torn tail,
- * checkpoint) is not part of the stream; use {@link run} where it matters.
+ * Replays `dir` and collects every committed event: lora-wal's `replay_dir`.
  *
  * @since 0.1.0
+ * @category replay
  */
-export const stream = <E = MutationEvent>(
+export function replayDir(
   dir: string,
-  options?: Options<E>
-): Stream.Stream<Transaction<E>, WalError, FileSystem.FileSystem> =>
+  options?: LoraOptions
+): Effect.Effect<Outcome<MutationEvent>, ReplayError, FileSystem.FileSystem | Path.Path>
+export function replayDir<A>(
+  dir: string,
+  options: CodecOptions<A>
+): Effect.Effect<Outcome<A>, ReplayError, FileSystem.FileSystem | Path.Path>
+export function replayDir<A>(
+  dir: string,
+  options?: LoraOptions | CodecOptions<A>
+): Effect.Effect<Outcome<MutationEvent> | Outcome<A>, ReplayError, FileSystem.FileSystem | Path.Path> {
+  return options?.codec === undefined ? collect(dir, LoraCodec.codec, options ?? {}) : collect(dir, options.codec, options)
+}
+
+const streamWith = <A>(
+  dir: string,
+  codec: EventCodec<A>,
+  options: ReadOptions
+): Stream.Stream<Transaction<A>, ReplayError | Corruption, FileSystem.FileSystem | Path.Path> =>
   Stream.unwrapScoped(
-    Effect.map(Effect.flatMap(list(dir), (listed) => open(listed, options)), (cursor) =>
+    Effect.map(Effect.flatMap(listed(dir), ({ fs, listing }) => cursor(fs, listing, codec, options)), (cursor) =>
       Stream.repeatEffectChunkOption(
         cursor.pull.pipe(
-          Effect.mapError(Option.some),
-          Effect.flatMap((batch) =>
-            batch === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(batch))
-          )
+          Effect.mapError(Option.some<ReplayError | Corruption>),
+          Effect.flatMap((batch) => {
+            if (batch !== undefined) return Effect.succeed(Chunk.unsafeFromArray(batch))
+            const corruption = corruptionOf(cursor.summary())
+            return Effect.fail(corruption === undefined ? Option.none() : Option.some(corruption))
+          })
         )
       ))
   )
+
+/**
+ * The committed transactions of `dir` as a `Stream`. A crash's torn tail
+ * ends the stream as it ends the log; damage with committed records after
+ * it fails the stream with `Corruption` once everything before it has been
+ * emitted (use {@link run} for the full summary).
+ *
+ * @since 0.1.0
+ * @category replay
+ */
+export function stream(
+  dir: string,
+  options?: LoraOptions
+): Stream.Stream<Transaction<MutationEvent>, ReplayError | Corruption, FileSystem.FileSystem | Path.Path>
+export function stream<A>(
+  dir: string,
+  options: CodecOptions<A>
+): Stream.Stream<Transaction<A>, ReplayError | Corruption, FileSystem.FileSystem | Path.Path>
+export function stream<A>(
+  dir: string,
+  options?: LoraOptions | CodecOptions<A>
+): Stream.Stream<Transaction<MutationEvent> | Transaction<A>, ReplayError | Corruption, FileSystem.FileSystem | Path.Path> {
+  return options?.codec === undefined ? streamWith(dir, LoraCodec.codec, options ?? {}) : streamWith(dir, options.codec, options)
+}

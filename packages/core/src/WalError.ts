@@ -6,8 +6,24 @@
  *
  * @since 0.1.0
  */
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemErrorReason } from "@effect/platform/Error"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+
+/**
+ * Marks every error of this module, so {@link isWalError} can tell them from
+ * any other failure in a cause.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@lora-wal/core/WalError")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
 
 const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`
 
@@ -17,12 +33,15 @@ const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0"
  * should branch on; the description is the OS text.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Io extends Schema.TaggedError<Io>("@lora-wal/core/WalError/Io")("Io", {
-  reason: Schema.String,
+  reason: SystemErrorReason,
   description: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL I/O error: ${this.description}`
   }
@@ -42,10 +61,13 @@ export class Io extends Schema.TaggedError<Io>("@lora-wal/core/WalError/Io")("Io
  * the format cannot carry.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Encode extends Schema.TaggedError<Encode>("@lora-wal/core/WalError/Encode")("Encode", {
   reason: Schema.String
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL record could not be encoded: ${this.reason}`
   }
@@ -55,10 +77,13 @@ export class Encode extends Schema.TaggedError<Encode>("@lora-wal/core/WalError/
  * A record passed its CRC but its contents do not follow the format.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Decode extends Schema.TaggedError<Decode>("@lora-wal/core/WalError/Decode")("Decode", {
   reason: Schema.String
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL record could not be decoded: ${this.reason}`
   }
@@ -68,11 +93,14 @@ export class Decode extends Schema.TaggedError<Decode>("@lora-wal/core/WalError/
  * The bytes of a record do not match the CRC stored with it.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class CrcMismatch extends Schema.TaggedError<CrcMismatch>("@lora-wal/core/WalError/CrcMismatch")(
   "CrcMismatch",
   { lsn: Schema.BigIntFromSelf, expected: Schema.Number, actual: Schema.Number }
 ) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL record CRC mismatch at lsn ${this.lsn}: expected ${hex32(this.expected)}, got ${hex32(this.actual)}`
   }
@@ -83,11 +111,14 @@ export class CrcMismatch extends Schema.TaggedError<CrcMismatch>("@lora-wal/core
  * complete, as lora-wal reports it.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Truncated extends Schema.TaggedError<Truncated>("@lora-wal/core/WalError/Truncated")("Truncated", {
   expected: Schema.Number,
   actual: Schema.Number
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL record truncated: expected ${this.expected} bytes, got ${this.actual}`
   }
@@ -97,11 +128,14 @@ export class Truncated extends Schema.TaggedError<Truncated>("@lora-wal/core/Wal
  * A record kind byte outside 1..=6.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnknownKind extends Schema.TaggedError<UnknownKind>("@lora-wal/core/WalError/UnknownKind")(
   "UnknownKind",
   { kind: Schema.Number }
 ) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `unknown WAL record kind: ${this.kind}`
   }
@@ -112,10 +146,13 @@ export class UnknownKind extends Schema.TaggedError<UnknownKind>("@lora-wal/core
  * version), or a segment that cannot be appended to.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class BadSegmentHeader extends Schema.TaggedError<BadSegmentHeader>(
   "@lora-wal/core/WalError/BadSegmentHeader"
 )("BadSegmentHeader", { reason: Schema.String }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL segment header is malformed: ${this.reason}`
   }
@@ -126,10 +163,13 @@ export class BadSegmentHeader extends Schema.TaggedError<BadSegmentHeader>(
  * transaction brackets, checkpoints, missing segments).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Malformed extends Schema.TaggedError<Malformed>("@lora-wal/core/WalError/Malformed")("Malformed", {
   reason: Schema.String
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL structure is malformed: ${this.reason}`
   }
@@ -139,11 +179,14 @@ export class Malformed extends Schema.TaggedError<Malformed>("@lora-wal/core/Wal
  * Another live handle, in this process or another, holds the directory lock.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class AlreadyOpen extends Schema.TaggedError<AlreadyOpen>("@lora-wal/core/WalError/AlreadyOpen")(
   "AlreadyOpen",
   { dir: Schema.String }
 ) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL directory is already open by another live handle: ${this.dir}`
   }
@@ -151,37 +194,44 @@ export class AlreadyOpen extends Schema.TaggedError<AlreadyOpen>("@lora-wal/core
 
 /**
  * A write or fsync failed earlier; nothing further may claim durability.
+ * `cause` is the failure that latched it (after a failed fsync the kernel may
+ * have dropped the dirty pages, so a retry could not be trusted).
  *
  * @since 0.1.0
+ * @category errors
  */
-export class Poisoned extends Schema.TaggedError<Poisoned>("@lora-wal/core/WalError/Poisoned")("Poisoned", {}) {
+export class Poisoned extends Schema.TaggedError<Poisoned>("@lora-wal/core/WalError/Poisoned")("Poisoned", {
+  cause: Io
+}) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return "WAL is poisoned: a previous append failed and the log is no longer durable"
   }
 }
 
 /**
- * Any failure of the log.
+ * The handle was used after its scope closed. A distinct error, not an `Io`,
+ * because it is a bug in the caller, never a fault of the disk.
  *
  * @since 0.1.0
+ * @category errors
  */
-export type WalError =
-  | Io
-  | Encode
-  | Decode
-  | CrcMismatch
-  | Truncated
-  | UnknownKind
-  | BadSegmentHeader
-  | Malformed
-  | AlreadyOpen
-  | Poisoned
-  | Corruption
+export class Closed extends Schema.TaggedError<Closed>("@lora-wal/core/WalError/Closed")("Closed", {
+  dir: Schema.String
+}) {
+  readonly [TypeId]: TypeId = TypeId
+
+  get message(): string {
+    return `WAL handle for ${this.dir} is closed`
+  }
+}
 
 /**
  * The failures that can stop a record from decoding: what a torn tail reports.
  *
  * @since 0.1.0
+ * @category models
  */
 export type RecordError = Decode | CrcMismatch | Truncated | UnknownKind
 
@@ -192,6 +242,7 @@ export type RecordError = Decode | CrcMismatch | Truncated | UnknownKind
  * at `offset` on the operator's explicit request.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Corruption extends Schema.TaggedError<Corruption>("@lora-wal/core/WalError/Corruption")("Corruption", {
   segmentPath: Schema.String,
@@ -201,6 +252,8 @@ export class Corruption extends Schema.TaggedError<Corruption>("@lora-wal/core/W
   followingLsn: Schema.BigIntFromSelf,
   cause: Schema.String
 }) {
+  readonly [TypeId]: TypeId = TypeId
+
   get message(): string {
     return `WAL is corrupt in the middle of the log: ${this.segmentPath} at offset ${this.offset} (${this.cause}); ` +
       `a valid record with lsn ${this.followingLsn} follows at offset ${this.followingOffset} ` +
@@ -208,3 +261,90 @@ export class Corruption extends Schema.TaggedError<Corruption>("@lora-wal/core/W
       `offset ${this.offset}`
   }
 }
+
+/**
+ * Any failure of the log, as a Schema: errors cross process boundaries (the
+ * CLI's JSON, a worker) and decode back into the same classes.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WalError = Schema.Union(
+  Io,
+  Encode,
+  Decode,
+  CrcMismatch,
+  Truncated,
+  UnknownKind,
+  BadSegmentHeader,
+  Malformed,
+  AlreadyOpen,
+  Poisoned,
+  Closed,
+  Corruption
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WalError = typeof WalError.Type
+
+/**
+ * Whether `u` is one of this module's errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isWalError = (u: unknown): u is WalError => Predicate.hasProperty(u, TypeId)
+
+/**
+ * What reading a directory can fail with. Damage in a record is not a
+ * failure: it ends the replay and is reported in its summary.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReplayError = Io | Malformed | BadSegmentHeader
+
+/**
+ * What opening a log can fail with: a replay failure, the lock, or damage
+ * that would lose committed records if it were truncated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OpenError = ReplayError | AlreadyOpen | Corruption
+
+/**
+ * What buffering a record can fail with: a value the format cannot carry,
+ * the LSN space exhausted (`Malformed`), or a log that may no longer write.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BufferError = Encode | Malformed | Poisoned | Closed
+
+/**
+ * What a write that may reach the disk (a commit, a rotation) can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WriteError = BufferError | Io
+
+/**
+ * What `flush` and `forceFsync` can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SyncError = Io | Poisoned | Closed
+
+/**
+ * What `truncateUpTo` can fail with (it reads the next segment's header).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TruncateError = Io | BadSegmentHeader | Poisoned | Closed

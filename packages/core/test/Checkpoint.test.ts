@@ -1,3 +1,4 @@
+import * as Path from "@effect/platform/Path"
 import { CrashHarness, MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -32,7 +33,7 @@ const crashDuringCheckpoint = (crashAt: number, model: MemoryFileSystem.CrashMod
       machine.crashAt(crashAt, model, CrashHarness.prng(seed))
       yield* Checkpoint.checkpoint(wal, { snapshotDir: "/db/snapshots", write: () => Effect.succeed(encode(applied)) })
       checkpointed = true
-    })).pipe(Effect.catchAll(() => Effect.void), Effect.provide(layerFor(machine)))
+    })).pipe(Effect.catchAll(() => Effect.void), Effect.provide(Layer.provideMerge(layerFor(machine), Path.layer)))
     return { after: machine.crashed ?? machine.crash(model, CrashHarness.prng(seed)), checkpointed, applied }
   })
 
@@ -51,7 +52,7 @@ describe("a crash at every step of a checkpoint", () => {
             const { snapshot, wal } = yield* Checkpoint.recover<MutationEvent>({ dir: "/db/wal", snapshotDir: "/db/snapshots" })
             const base = Option.match(snapshot, { onNone: () => [], onSome: (s) => decode(s.payload) })
             return [...base, ...ids(wal.recovery.committedEvents as ReadonlyArray<MutationEvent>)]
-          })).pipe(Effect.provide(layerFor(after)))
+          })).pipe(Effect.provide(Layer.provideMerge(layerFor(after), Path.layer)))
           expect(recovered, `crash before operation ${crashAt}`).toEqual(applied)
           steps++
           if (checkpointed) break
@@ -67,12 +68,12 @@ describe("a crash at every step of a checkpoint", () => {
         const wal = yield* Wal.make({ dir: "/db/wal" })
         yield* wal.commitTx([event(1)])
         yield* Checkpoint.checkpoint(wal, { snapshotDir: "/db/snapshots", write: () => Effect.succeed(encode([1])) })
-      })).pipe(Effect.provide(layerFor(machine)))
+      })).pipe(Effect.provide(Layer.provideMerge(layerFor(machine), Path.layer)))
       // The snapshot went missing (restored from an older backup, say).
       for (const name of machine.children("/db/snapshots")) machine.nodes.delete(`/db/snapshots/${name}`)
       const newer = yield* Effect.scoped(
         Effect.map(Checkpoint.recover({ dir: "/db/wal", snapshotDir: "/db/snapshots" }), (r) => r.newerCheckpointInLog)
-      ).pipe(Effect.provide(layerFor(machine)))
+      ).pipe(Effect.provide(Layer.provideMerge(layerFor(machine), Path.layer)))
       expect(newer).toEqual(Option.some(3n))
     }))
 })
@@ -96,7 +97,7 @@ describe("recovery from an older snapshot", () => {
           snapshots.push(state)
         }
         yield* Effect.forEach([100, 101], (id) => Effect.as(wal.commitTx([event(id)]), committed.push(id)))
-      })).pipe(Effect.provide(layerFor(machine)))
+      })).pipe(Effect.provide(Layer.provideMerge(layerFor(machine), Path.layer)))
       const names = machine.children("/snap").sort()
       expect(names).toHaveLength(2)
       const newest = `/snap/${names[1]}`
@@ -108,7 +109,7 @@ describe("recovery from an older snapshot", () => {
         const base = decode(Option.getOrThrow(recovered.snapshot).payload)
         expect(base).toEqual(snapshots[1])
         return [...base, ...ids(recovered.wal.recovery.committedEvents)]
-      })).pipe(Effect.provide(layerFor(machine)))
+      })).pipe(Effect.provide(Layer.provideMerge(layerFor(machine), Path.layer)))
       expect(rebuilt).toEqual(committed)
     }))
 })

@@ -1,3 +1,5 @@
+import * as Layer from "effect/Layer"
+import * as Path from "@effect/platform/Path"
 import { MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -52,7 +54,7 @@ describe("EventCodec.fromSchema", () => {
       const outcome = yield* Replay.replayDir("/log", { codec: bankCodec })
       expect(outcome.committedEvents).toEqual(transactions.flat())
       expect(outcome.maxLsn).toBe(6n)
-    }).pipe(Effect.provide(writeLog(bankCodec, transactions))))
+    }).pipe(Effect.provide(Layer.provideMerge(writeLog(bankCodec, transactions), Path.layer))))
 
   it.effect("the LoraDB codec refuses a log written with another codec instead of misreading it", () =>
     Effect.gen(function*() {
@@ -61,7 +63,7 @@ describe("EventCodec.fromSchema", () => {
       expect(outcome.tornTail._tag === "Some" && outcome.tornTail.value.cause.message).toBe(
         "WAL record could not be decoded: WAL mutation payload has bad magic"
       )
-    }).pipe(Effect.provide(writeLog(bankCodec, transactions))))
+    }).pipe(Effect.provide(Layer.provideMerge(writeLog(bankCodec, transactions), Path.layer))))
 
   it("an event the schema rejects is an Encode error naming the problem", () => {
     const writer = new Writer()

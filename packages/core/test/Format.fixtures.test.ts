@@ -1,3 +1,5 @@
+import * as Layer from "effect/Layer"
+import * as Path from "@effect/platform/Path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -60,6 +62,6 @@ describe("Inspect against the fixtures' file listings", () => {
         expect(files.map(ReportJson.file)).toEqual(
           scenario.expected.files.map((f) => ({ ...f, ...(f.is_segment && !("records" in f) ? { records: [] } : {}) }))
         )
-      }).pipe(Effect.provide(NodeFileSystem.layer)))
+      }).pipe(Effect.provide(Layer.provideMerge(NodeFileSystem.layer, Path.layer))))
   }
 })

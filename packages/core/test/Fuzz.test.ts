@@ -1,3 +1,4 @@
+import * as Path from "@effect/platform/Path"
 import { Arbitraries, CrashHarness, MemoryFileSystem } from "@lora-wal/testkit"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
@@ -117,7 +118,7 @@ describe(`fuzz (seed ${SEED})`, () => {
         for (const key of state.children("/log")) state.nodes.delete(`/log/${key}`)
         const victim = int(files.length)
         files.forEach(([name, bytes], j) => state.write(`/log/${name}`, j === victim ? mutate(bytes) : bytes))
-        const exit = yield* Effect.exit(Replay.replayDir("/log", { chunkBytes: 1 + int(512) }).pipe(Effect.provide(layer)))
+        const exit = yield* Effect.exit(Replay.replayDir("/log", { chunkBytes: 1 + int(512) }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer))))
         const tag = Exit.isSuccess(exit) ? "ok" : Cause.isFailType(exit.cause) ? exit.cause.error._tag : "defect"
         if (tag === "defect") throw new Error(`replay died on case ${i}: ${Cause.pretty((exit as any).cause)}`)
         tags.set(tag, (tags.get(tag) ?? 0) + 1)
@@ -147,7 +148,7 @@ describe(`fuzz (seed ${SEED})`, () => {
             }
           }))
       })
-      const outcome = yield* Replay.replayDir("/log").pipe(Effect.provide(Layer.succeed(FileSystem.FileSystem, spying)))
+      const outcome = yield* Replay.replayDir("/log").pipe(Effect.provide(Layer.provideMerge(Layer.succeed(FileSystem.FileSystem, spying), Path.layer)))
       expect(outcome.tornTail._tag === "Some" && outcome.tornTail.value.cause.message).toBe(
         `WAL record truncated: expected ${0xffff_fff0 - 4} bytes, got 0`
       )

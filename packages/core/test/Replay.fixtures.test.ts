@@ -1,3 +1,5 @@
+import * as Layer from "effect/Layer"
+import * as Path from "@effect/platform/Path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -16,7 +18,7 @@ const replay = (dir: string, fence: string, chunkBytes?: number) =>
     Effect.catchAll((error: WalError) =>
       Effect.succeed({ outcome: undefined, json: ReportJson.replayError(error, dir) as ReplayJson })
     ),
-    Effect.provide(NodeFileSystem.layer)
+    Effect.provide(Layer.provideMerge(NodeFileSystem.layer, Path.layer))
   )
 
 describe("replay_dir against lora-wal 0.8.3 fixtures", () => {

@@ -1,3 +1,5 @@
+import * as Layer from "effect/Layer"
+import * as Path from "@effect/platform/Path"
 import { Arbitraries, MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -86,7 +88,7 @@ describe("replay properties", () => {
     fc.assert(
       fc.asyncProperty(fc.array(action, { maxLength: 40 }), fc.uint8Array({ maxLength: 30 }), async (actions, tail) => {
         const log = build(actions)
-        const outcome = await Effect.runPromise(Replay.replayDir("/log").pipe(Effect.provide(withLog(log, tail))))
+        const outcome = await Effect.runPromise(Replay.replayDir("/log").pipe(Effect.provide(Layer.provideMerge(withLog(log, tail), Path.layer))))
         expect(outcome.committedEvents).toEqual(log.committed.flatMap((t) => t.events))
         expect(Option.isSome(outcome.tornTail)).toBe(tail.length > 0)
       }),
@@ -105,10 +107,10 @@ describe("replay properties", () => {
           const fence = BigInt(fenceRaw)
           const layer = withLog(log, tail)
           const collected = await Effect.runPromiseExit(
-            Replay.replayDir("/log", { fence }).pipe(Effect.provide(layer))
+            Replay.replayDir("/log", { fence }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
           )
           const streamed = await Effect.runPromiseExit(
-            Stream.runCollect(Replay.stream("/log", { fence, chunkBytes })).pipe(Effect.provide(layer))
+            Stream.runCollect(Replay.stream("/log", { fence, chunkBytes })).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
           )
           if (Exit.isSuccess(collected)) {
             expect(Exit.isSuccess(streamed)).toBe(true)

@@ -1,6 +1,8 @@
+import * as Path from "@effect/platform/Path"
 import { FaultyFileSystem, MemoryFileSystem } from "@lora-wal/testkit"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -13,6 +15,7 @@ import { unsafeMake as lsn } from "../src/Lsn.js"
 import type { MutationEvent } from "../src/MutationEvent.js"
 import * as Replay from "../src/Replay.js"
 import * as Wal from "../src/Wal.js"
+import { AlreadyOpen, Poisoned, type WalError } from "../src/WalError.js"
 import { MIN_BUDGET } from "./scheduling.js"
 import { SyncMode } from "../src/WalConfig.js"
 
@@ -61,7 +64,7 @@ describe("Group mode under the test clock", () => {
       yield* wal.commitTx([event(4)])
       yield* wal.forceFsync
       expect((yield* wal.status).durableLsn).toBe(12n)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.effect("close does the final fsync after stopping the flusher, and a reopen sees everything", () => {
@@ -75,7 +78,7 @@ describe("Group mode under the test clock", () => {
       expect(fileSyncs(faults)).toBe(before + 1)
       const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log" }), (w) => w.recovery.committedEvents))
       expect(reopened).toEqual([event(1)])
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.scoped("a failed background fsync latches bgFailure and every later operation is Poisoned", () => {
@@ -88,19 +91,29 @@ describe("Group mode under the test clock", () => {
       yield* settle
       const status = yield* wal.status
       expect(Option.isSome(status.bgFailure)).toBe(true)
-      expect(Option.getOrThrow(status.bgFailure)).toContain("EIO")
+      const latched = Option.getOrThrow(status.bgFailure)
+      expect(latched.description).toContain("EIO")
       expect(status.durableLsn).toBe(0n)
-      const poisoned = "WAL is poisoned: a previous append failed and the log is no longer durable"
-      for (const op of [wal.commitTx([event(2)]), wal.flush, wal.forceFsync, wal.begin, wal.append(lsn(1n), event(3))]) {
-        const exit = yield* Effect.exit(op)
-        expect(Exit.isFailure(exit) && Exit.causeOption(exit).pipe(Option.map(String), Option.getOrElse(() => ""))).toContain(poisoned)
+      const operations: ReadonlyArray<Effect.Effect<unknown, WalError>> = [
+        wal.commitTx([event(2)]),
+        wal.flush,
+        wal.forceFsync,
+        wal.begin,
+        wal.append(lsn(1n), event(3))
+      ]
+      for (const operation of operations) {
+        const error = yield* Effect.flip(operation)
+        expect(error).toBeInstanceOf(Poisoned)
+        expect(error.message).toBe("WAL is poisoned: a previous append failed and the log is no longer durable")
+        // The error carries the fsync failure that latched it.
+        expect(error._tag === "Poisoned" && error.cause).toBe(latched)
       }
       // The failed fsync is not retried by the flusher.
       const syncCalls = faults.calls.sync
       yield* TestClock.adjust(100)
       yield* settle
       expect(faults.calls.sync).toBe(syncCalls)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 })
 
@@ -113,11 +126,10 @@ describe("foreground failures poison", () => {
           const wal = yield* Wal.make({ dir: "/log", syncMode: mode })
           yield* wal.commitTx([event(1)])
           faults.inject({ operation: "write", nth: 1, code: "ENOSPC", shortWriteBytes: 30, pathIncludes: ".wal" })
-          const failed = yield* Effect.exit(wal.commitTx([event(2), event(3)]))
-          expect(Exit.isFailure(failed)).toBe(true)
-          expect(String(Exit.isFailure(failed) ? failed.cause : "")).toContain("ENOSPC")
-          const again = yield* Effect.exit(wal.commitTx([event(4)]))
-          expect(String(Exit.isFailure(again) ? again.cause : "")).toContain("Poisoned")
+          const failed = yield* Effect.flip(wal.commitTx([event(2), event(3)]))
+          expect(failed).toMatchObject({ _tag: "Io" })
+          expect(failed.message).toContain("ENOSPC")
+          expect(yield* Effect.flip(wal.commitTx([event(4)]))).toMatchObject({ _tag: "Poisoned", cause: failed })
         }))
         faults.clear()
         yield* Effect.scoped(Effect.gen(function*() {
@@ -129,7 +141,7 @@ describe("foreground failures poison", () => {
         const replayed = yield* Replay.replayDir("/log")
         expect(replayed.committedEvents).toEqual([event(1), event(5)])
         expect(Option.isNone(replayed.tornTail)).toBe(true)
-      }).pipe(Effect.provide(layer))
+      }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     })
   }
 
@@ -140,11 +152,12 @@ describe("foreground failures poison", () => {
       yield* wal.commitTx([event(1)])
       const durable = (yield* wal.status).durableLsn
       faults.inject({ operation: "sync", nth: 1, code: "EIO", pathIncludes: ".wal" })
-      expect(Exit.isFailure(yield* Effect.exit(wal.commitTx([event(2)])))).toBe(true)
+      const failed = yield* Effect.flip(wal.commitTx([event(2)]))
+      expect(failed).toMatchObject({ _tag: "Io" })
       expect((yield* wal.status).durableLsn).toBe(durable)
-      expect(Exit.isFailure(yield* Effect.exit(wal.forceFsync))).toBe(true)
-      expect(Exit.isFailure(yield* Effect.exit(wal.commitTx([event(3)])))).toBe(true)
-    }).pipe(Effect.provide(layer))
+      expect(yield* Effect.flip(wal.forceFsync)).toMatchObject({ _tag: "Poisoned", cause: failed })
+      expect(yield* Effect.flip(wal.commitTx([event(3)]))).toMatchObject({ _tag: "Poisoned", cause: failed })
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 })
 
@@ -160,15 +173,15 @@ describe("recovery", () => {
       const second = 32 + 3 * (bytes.length - 32) / 5 / 3 // start of the second transaction
       bytes[second + 30] = bytes[second + 30]! ^ 0xff
       state.write("/log/0000000001.wal", bytes)
-      const refused = yield* Effect.exit(Effect.scoped(Wal.make({ dir: "/log" })))
-      expect(Exit.isFailure(refused) && String(refused.cause)).toContain("Corruption")
+      const refused = yield* Effect.flip(Effect.scoped(Wal.make({ dir: "/log" })))
+      expect(refused).toMatchObject({ _tag: "Corruption", segmentPath: "/log/0000000001.wal" })
       expect(state.read("/log/0000000001.wal")).toEqual(bytes)
       const repaired = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log", repair: true }), (w) => w.recovery))
       expect(repaired.committedEvents).toEqual([event(0)])
       expect(repaired.tornTailTruncated).toBe(true)
       // Cut right after the second transaction's TxBegin (a 25-byte marker), where the damaged batch starts.
       expect(state.read("/log/0000000001.wal")!.length).toBe(second + 25)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.effect("damage at the end of a sealed newest segment is Malformed, not a torn tail to cut", () => {
@@ -182,10 +195,10 @@ describe("recovery", () => {
       state.nodes.delete("/log/0000000003.wal")
       const sealed = state.read("/log/0000000002.wal")!
       state.write("/log/0000000002.wal", Uint8Array.of(...sealed, 0xde, 0xad))
-      const exit = yield* Effect.exit(Effect.scoped(Wal.make({ dir: "/log" })))
-      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("torn tail found in sealed segment /log/0000000002.wal")
+      const refused = yield* Effect.flip(Effect.scoped(Wal.make({ dir: "/log" })))
+      expect(refused).toMatchObject({ _tag: "Malformed", reason: "torn tail found in sealed segment /log/0000000002.wal" })
       expect(state.read("/log/0000000002.wal")!.length).toBe(sealed.length + 2)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.effect("a second open of a live directory is AlreadyOpen; after close it opens", () => {
@@ -193,13 +206,12 @@ describe("recovery", () => {
     return Effect.gen(function*() {
       const scope = yield* Scope.make()
       yield* Wal.make({ dir: "/log" }).pipe(Scope.extend(scope))
-      const second = yield* Effect.exit(Effect.scoped(Wal.make({ dir: "/log" })))
-      expect(Exit.isFailure(second) && String(second.cause)).toContain(
-        "WAL directory is already open by another live handle: /log"
-      )
+      const second = yield* Effect.flip(Effect.scoped(Wal.make({ dir: "/log" })))
+      expect(second).toBeInstanceOf(AlreadyOpen)
+      expect(second.message).toBe("WAL directory is already open by another live handle: /log")
       yield* Scope.close(scope, Exit.void)
       yield* Effect.scoped(Wal.make({ dir: "/log" }))
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.effect("truncateUpTo keeps the active segment and its predecessor, and is idempotent", () => {
@@ -213,7 +225,7 @@ describe("recovery", () => {
       yield* wal.truncateUpTo(status.nextLsn)
       expect(state.children("/log").filter((n) => n.endsWith(".wal")).sort()).toEqual(["0000000005.wal", "0000000006.wal"])
       expect((yield* wal.status).oldestSegmentId).toBe(5n)
-    }).pipe(Effect.scoped, Effect.provide(layer))
+    }).pipe(Effect.scoped, Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.effect("closing a PerCommit log drops records that were only buffered (as lora-wal)", () => {
@@ -227,7 +239,7 @@ describe("recovery", () => {
       }))
       const replayed = yield* Replay.replayDir("/log")
       expect(replayed.maxLsn).toBe(0n)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 })
 
@@ -252,9 +264,13 @@ describe("fsync EIO in every sync mode", () => {
           )
           if (mode._tag !== "Group") expect(Exit.isFailure(failed)).toBe(true)
           expect(Option.isSome((yield* wal.status).bgFailure)).toBe(true)
-          for (const op of [wal.commitTx([event(4)]), wal.flush, wal.forceFsync, wal.checkpointMarker(lsn(1n))]) {
-            expect(String(Exit.isFailure(yield* Effect.exit(op)) ? "failed" : "succeeded")).toBe("failed")
-          }
+          const operations: ReadonlyArray<Effect.Effect<unknown, WalError>> = [
+            wal.commitTx([event(4)]),
+            wal.flush,
+            wal.forceFsync,
+            wal.checkpointMarker(lsn(1n))
+          ]
+          for (const operation of operations) expect((yield* Effect.flip(operation))._tag).toBe("Poisoned")
           // None's durableLsn means "handed to the OS" and moved with the write of commit 3.
           expect((yield* wal.status).durableLsn).toBe(mode._tag === "None" ? 9n : 6n)
         }))
@@ -262,7 +278,7 @@ describe("fsync EIO in every sync mode", () => {
         const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/log" }), (w) => w.recovery.committedEvents))
         expect(reopened.slice(0, 2)).toEqual([event(1), event(2)])
         expect(reopened.every((e) => e._tag === "DeleteNode" && e.nodeId !== 4n)).toBe(true)
-      }).pipe(Effect.provide(layer))
+      }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     })
   }
 })
@@ -306,14 +322,14 @@ describe("interruption", () => {
           const next = yield* Effect.fork(wal.commitTx([event(2)]))
           yield* TestClock.adjust("1 second")
           yield* settle
-          expect(yield* Fiber.join(next)).toBe("Yes")
+          expect(yield* Fiber.join(next)).toEqual(Option.some(lsn(6n)))
           expect((yield* wal.status).nextLsn).toBe(7n)
           slow.on = false
         }))
         const replayed = yield* Replay.replayDir("/log")
         expect(replayed.committedEvents).toEqual([event(1), event(2)])
         expect(Option.isNone(replayed.tornTail)).toBe(true)
-      }).pipe(Effect.provide(layer))
+      }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     })
   }
 })
@@ -337,7 +353,7 @@ describe("concurrency under adversarial scheduling", () => {
               })
             )
             expect((yield* wal.status).nextLsn).toBe(lsn(1n + 8n * 3n * 3n))
-          })).pipe(Effect.provide(layer))
+          })).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
         }
       }
     }))
@@ -356,7 +372,7 @@ const noDirectorySyncs = (fs: FileSystem.FileSystem): FileSystem.FileSystem => (
 
 const replayedCommits = (machine: MemoryFileSystem.MemoryState) =>
   Effect.map(
-    Replay.replayDir("/log").pipe(Effect.provide(processOn(machine))),
+    Replay.replayDir("/log").pipe(Effect.provide(Layer.provideMerge(processOn(machine), Path.layer))),
     (outcome) => outcome.committedEvents.map((e) => (e as { readonly nodeId: bigint }).nodeId)
   )
 
@@ -365,10 +381,10 @@ describe("regressions: compound failures", () => {
     Effect.gen(function*() {
       const machine = new MemoryFileSystem.MemoryState()
       // Process 1 creates the log and dies before any directory fsync reaches the disk.
-      yield* Effect.scoped(Wal.make({ dir: "/log" })).pipe(Effect.provide(processOn(machine, noDirectorySyncs)))
+      yield* Effect.scoped(Wal.make({ dir: "/log" })).pipe(Effect.provide(Layer.provideMerge(processOn(machine, noDirectorySyncs), Path.layer)))
       const restarted = machine.processCrash()
       yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(
-        Effect.provide(processOn(restarted))
+        Effect.provide(Layer.provideMerge(processOn(restarted), Path.layer))
       )
       const afterPowerLoss = restarted.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
       expect(yield* replayedCommits(afterPowerLoss)).toEqual([1n])
@@ -383,14 +399,14 @@ describe("regressions: compound failures", () => {
         machine.fsyncFault = () => true
         expect((yield* Effect.flip(wal.commitTx([event(2)])))._tag).toBe("Io")
         machine.fsyncFault = undefined
-      })).pipe(Effect.provide(processOn(machine)))
+      })).pipe(Effect.provide(Layer.provideMerge(processOn(machine), Path.layer)))
       // The process dies; its successor still reads commit 2 from the page cache and returns it.
       const restarted = machine.processCrash()
       const recovered = yield* Effect.scoped(Effect.gen(function*() {
         const wal = yield* Wal.make({ dir: "/log" })
         yield* wal.commitTx([event(3)])
         return wal.recovery.committedEvents.length
-      })).pipe(Effect.provide(processOn(restarted)))
+      })).pipe(Effect.provide(Layer.provideMerge(processOn(restarted), Path.layer)))
       expect(recovered).toBe(2)
       // What the restart returned, and what it acknowledged since, survive a power loss.
       const afterPowerLoss = restarted.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
@@ -401,7 +417,7 @@ describe("regressions: compound failures", () => {
     Effect.gen(function*() {
       const machine = new MemoryFileSystem.MemoryState()
       yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) =>
-        Effect.forEach([1, 2, 3], (i) => wal.commitTx([event(i)])))).pipe(Effect.provide(processOn(machine)))
+        Effect.forEach([1, 2, 3], (i) => wal.commitTx([event(i)])))).pipe(Effect.provide(Layer.provideMerge(processOn(machine), Path.layer)))
       const bytes = machine.read("/log/0000000001.wal")!
       bytes[32 + 6]! ^= 0xff // the first record's LSN: valid records follow, so this is corruption
       machine.write("/log/0000000001.wal", bytes)
@@ -409,7 +425,7 @@ describe("regressions: compound failures", () => {
         expect((yield* Effect.flip(Wal.make({ dir: "/log" })))._tag).toBe("Corruption")
         const repaired = yield* Wal.make({ dir: "/log", repair: true })
         expect(repaired.recovery.committedEvents).toEqual([])
-      })).pipe(Effect.provide(processOn(machine)))
+      })).pipe(Effect.provide(Layer.provideMerge(processOn(machine), Path.layer)))
     }))
 
   it.effect("truncateUpTo on a closed handle fails and deletes nothing, though a newer handle owns the directory", () =>
@@ -424,10 +440,10 @@ describe("regressions: compound failures", () => {
         yield* Effect.scoped(Effect.gen(function*() {
           yield* Wal.make({ dir: "/log", segmentTargetBytes: 64 })
           const before = state.children("/log").sort()
-          expect(yield* Effect.flip(closed.truncateUpTo(lsn(1000n)))).toMatchObject({ _tag: "Io", reason: "BadResource" })
+          expect(yield* Effect.flip(closed.truncateUpTo(lsn(1000n)))).toMatchObject({ _tag: "Closed", dir: "/log" })
           expect(state.children("/log").sort()).toEqual(before)
         }))
-      }).pipe(Effect.provide(layer))
+      }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     }))
 
   it.effect("truncateUpTo on a poisoned handle fails with Poisoned", () =>
@@ -439,7 +455,7 @@ describe("regressions: compound failures", () => {
         faults.inject({ operation: "sync", nth: 1, code: "EIO" })
         yield* Effect.flip(wal.commitTx([event(4)]))
         expect((yield* Effect.flip(wal.truncateUpTo(lsn(1000n))))._tag).toBe("Poisoned")
-      })).pipe(Effect.provide(layer))
+      })).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     }))
 
   it.effect("a segment target at or below the header size still writes a log that reopens", () =>
@@ -453,7 +469,7 @@ describe("regressions: compound failures", () => {
           expect(reopened.recovery.committedEvents).toEqual([event(1), event(2), event(3)])
           const bases = reopened.recovery.summary.segments.map((s) => s.baseLsn)
           expect(new Set(bases).size).toBe(bases.length)
-        }).pipe(Effect.provide(layer))
+        }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
       }
     }))
 
@@ -469,7 +485,7 @@ describe("regressions: compound failures", () => {
         const error = yield* Effect.flip(Effect.scoped(Wal.make({ dir: "/log", segmentTargetBytes: 64, fence: 0n })))
         expect(error._tag).toBe("Malformed")
         expect(error.message).toMatch(/the log starts at lsn \d+ but the fence is lsn 0/)
-      }).pipe(Effect.provide(layer))
+      }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     }))
 })
 
@@ -501,10 +517,10 @@ const failFirstFsyncOf = (machine: MemoryFileSystem.MemoryState, path: string) =
 const rotateWhileFsyncFails = (
   machine: MemoryFileSystem.MemoryState,
   syncMode: SyncMode,
-  inFlight: (wal: Wal.WalShape<MutationEvent>) => Effect.Effect<unknown, unknown>
+  inFlight: (wal: Wal.Wal) => Effect.Effect<unknown, unknown>
 ) =>
   Effect.gen(function*() {
-    yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(processOn(machine)))
+    yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([event(1)]))).pipe(Effect.provide(Layer.provideMerge(processOn(machine), Path.layer)))
     const segmentTargetBytes = machine.read("/log/0000000001.wal")!.length + 1
     const started = { count: 0 }
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
@@ -517,7 +533,7 @@ const rotateWhileFsyncFails = (
       yield* Fiber.join(first)
       expect(yield* wal.nextLsn).toBeGreaterThan(before)
       return { rotating: rotating._tag, durableLsn: (yield* wal.status).durableLsn }
-    })).pipe(Effect.provide(processOn(machine, slowFsync(started))))
+    })).pipe(Effect.provide(Layer.provideMerge(processOn(machine, slowFsync(started)), Path.layer)))
     machine.fsyncFault = undefined
     return outcome
   })
@@ -534,7 +550,7 @@ describe("regressions: a rotation racing a failed fsync (audit)", () => {
         const wal = yield* Wal.make({ dir: "/log" })
         yield* wal.commitTx([event(4)])
         return wal.recovery.committedEvents.map((e) => (e as { readonly nodeId: bigint }).nodeId)
-      })).pipe(Effect.provide(processOn(restarted)))
+      })).pipe(Effect.provide(Layer.provideMerge(processOn(restarted), Path.layer)))
       const afterPowerLoss = yield* replayedCommits(restarted.crash({ data: "DropUnsynced", loseDirectoryEntries: true }))
       expect(afterPowerLoss).toEqual([...recovered, 4n])
     }))
@@ -567,7 +583,85 @@ describe("regressions: a log that ends below the fence (audit)", () => {
           expect(nextLsn).toBe(lsn(104n))
           const reopened = yield* Effect.scoped(Wal.make({ dir: "/log", fence: 100n }))
           expect(reopened.recovery.committedEvents).toEqual([event(7)])
-        }).pipe(Effect.provide(layer))
+        }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
       }))
   }
+})
+
+/** The commit LSN and events of each committed transaction in `/log`. */
+const committed = Effect.suspend(() => {
+  const transactions: Array<{ readonly commitLsn: bigint; readonly events: ReadonlyArray<MutationEvent> }> = []
+  return Effect.as(
+    Replay.run("/log", { onTransaction: (tx) => Effect.sync(() => void transactions.push(tx)) }),
+    transactions
+  )
+})
+
+describe("transactions", () => {
+  it.effect("commitTx returns each commit's own LSN, also with concurrent committers", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const lsns = yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) =>
+        Effect.forEach([1, 2, 3, 4, 5, 6], (i) => wal.commitTx([event(i)]), { concurrency: "unbounded" })))
+      const logged = yield* committed
+      expect(lsns.map(Option.getOrThrow)).toEqual(logged.map((tx) => tx.commitLsn))
+      expect(new Set(logged.map((tx) => tx.commitLsn)).size).toBe(6)
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+  })
+
+  it.effect("an empty commit writes nothing and has no LSN", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        expect(yield* wal.commitTx([])).toEqual(Option.none())
+        expect(yield* wal.withTransaction(() => Effect.succeed("read only"))).toEqual({
+          value: "read only",
+          commitLsn: Option.none()
+        })
+        expect(yield* wal.nextLsn).toBe(1n)
+      }))
+      expect(yield* committed).toEqual([])
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+  })
+
+  it.effect("withTransaction commits what the body appended as one transaction, with its LSN", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const result = yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) =>
+        wal.withTransaction((tx) =>
+          Effect.gen(function*() {
+            yield* tx.append(event(1))
+            yield* tx.appendAll([event(2), event(3)])
+            return "done"
+          })
+        )))
+      expect(result.value).toBe("done")
+      expect(yield* committed).toEqual([{ beginLsn: 1n, commitLsn: Option.getOrThrow(result.commitLsn), events: [event(1), event(2), event(3)] }])
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+  })
+
+  it.effect("a body that fails, dies or is interrupted writes nothing, and the log goes on", () => {
+    const { layer, state } = setup()
+    return Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/log" })
+        const sizeBefore = state.read("/log/0000000001.wal")!.length
+        const failed = yield* Effect.flip(wal.withTransaction((tx) => Effect.zipRight(tx.append(event(1)), Effect.fail("refused" as const))))
+        expect(failed).toBe("refused")
+        const died = yield* Effect.exit(wal.withTransaction((tx) => Effect.zipRight(tx.append(event(2)), Effect.die("bug"))))
+        expect(Exit.isFailure(died) && Exit.causeOption(died).pipe(Option.map((c) => c._tag))).toEqual(Option.some("Die"))
+        const appended = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(wal.withTransaction((tx) =>
+          Effect.zipRight(Effect.zipRight(tx.append(event(3)), Deferred.succeed(appended, undefined)), Effect.never)
+        ))
+        yield* Deferred.await(appended)
+        yield* Fiber.interrupt(fiber)
+        expect(yield* wal.nextLsn).toBe(1n)
+        expect(state.read("/log/0000000001.wal")!.length).toBe(sizeBefore)
+        yield* wal.withTransaction((tx) => tx.append(event(4)))
+      }))
+      expect((yield* committed).map((tx) => tx.events)).toEqual([[event(4)]])
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+  })
 })

@@ -1,3 +1,4 @@
+import * as Path from "@effect/platform/Path"
 import { MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -39,7 +40,7 @@ describe("WalMetrics", () => {
       expect(after.commits.count - before.commits.count).toBe(5)
       expect(after.fsyncs.count - before.fsyncs.count).toBeGreaterThanOrEqual(5)
       expect(after.replayed.count - before.replayed.count).toBe(walBytes + 5 * 32)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 })
 
@@ -75,6 +76,6 @@ describe("spans", () => {
       }
       // Reopening replays the existing segments.
       expect(yield* seen(SyncMode.None())).toContain("lora-wal.replay")
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 })

@@ -1,7 +1,9 @@
+import * as Path from "@effect/platform/Path"
 import { FaultyFileSystem, MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
@@ -27,7 +29,9 @@ const setup = (options?: { readonly syncMode?: SyncMode; readonly mirror?: WalRe
   return { state, faults, layer, recorder }
 }
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>) => (Exit.isFailure(exit) ? String(exit.cause) : "success")
+/** The tag a refused operation fails with. */
+const refusal = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>
+  Effect.map(Effect.flip(effect), (e) => e._tag)
 
 describe("WalRecorder state machine", () => {
   it.scoped("arm → record → commit writes one transaction; a read-only query writes nothing", () => {
@@ -37,13 +41,39 @@ describe("WalRecorder state machine", () => {
       yield* r.arm
       yield* r.record(event(1))
       yield* r.record(event(2))
-      expect(yield* r.commit).toBe("Yes")
+      const commitLsn = Option.getOrThrow(yield* r.commit)
       const writes = faults.calls.write
       yield* r.arm
-      expect(yield* r.commit).toBe("No")
+      expect(yield* r.commit).toEqual(Option.none())
       expect(faults.calls.write).toBe(writes)
       expect((yield* Replay.replayDir("/log")).committedEvents).toEqual([event(1), event(2)])
-    }).pipe(Effect.provide(layer))
+      expect((yield* Replay.replayDir("/log")).maxLsn).toBe(commitLsn)
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+  })
+
+  it.scoped("withQuery commits a query that succeeds and aborts one that fails or is interrupted", () => {
+    const { layer, recorder } = setup()
+    return Effect.gen(function*() {
+      const r = yield* recorder
+      const done = yield* r.withQuery(Effect.as(r.record(event(1)), "ok"))
+      expect(done.value).toBe("ok")
+      expect(yield* Effect.flip(r.withQuery(Effect.zipRight(r.record(event(2)), Effect.fail("no" as const))))).toBe("no")
+      const recorded = yield* Deferred.make<void>()
+      const query = yield* Effect.fork(r.withQuery(
+        Effect.zipRight(Effect.zipRight(r.record(event(3)), Deferred.succeed(recorded, undefined)), Effect.never)
+      ))
+      yield* Deferred.await(recorded)
+      yield* Fiber.interrupt(query)
+      // Neither left the recorder armed: the next query runs.
+      const next = yield* r.withQuery(r.record(event(4)))
+      expect(Option.isNone(yield* r.poisonedReason)).toBe(true)
+      const transactions: Array<Replay.Transaction<MutationEvent>> = []
+      yield* Replay.run("/log", { onTransaction: (tx) => Effect.sync(() => void transactions.push(tx)) })
+      expect(transactions.map((tx) => [tx.commitLsn, tx.events])).toEqual([
+        [Option.getOrThrow(done.commitLsn), [event(1)]],
+        [Option.getOrThrow(next.commitLsn), [event(4)]]
+      ])
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.scoped("abort drops the query, reports whether it had events, and is allowed without arm", () => {
@@ -57,12 +87,12 @@ describe("WalRecorder state machine", () => {
       expect(yield* r.abort).toBe(true)
       expect(faults.calls.write).toBe(writes)
       yield* r.arm
-      expect(yield* r.commit).toBe("No")
+      expect(yield* r.commit).toEqual(Option.none())
       expect(Option.isNone(yield* r.poisonedReason)).toBe(true)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
-  const misuse: ReadonlyArray<[string, (r: WalRecorder.WalRecorderShape<MutationEvent>) => Effect.Effect<unknown, unknown>, string]> = [
+  const misuse: ReadonlyArray<[string, (r: WalRecorder.WalRecorder) => Effect.Effect<unknown, unknown>, string]> = [
     ["a double arm", (r) => Effect.zipRight(r.arm, Effect.exit(r.arm)), "WalRecorder::arm called while already armed"],
     ["record outside a query", (r) => r.record(event(1)), "MutationRecorder::record fired outside an armed query"],
     ["commit without arm", (r) => Effect.exit(r.commit), "WalRecorder::commit called without an armed query"]
@@ -74,14 +104,14 @@ describe("WalRecorder state machine", () => {
         const r = yield* recorder
         yield* misuseIt(r)
         expect(yield* r.poisonedReason).toEqual(Option.some(reason))
-        expect(failureOf(yield* Effect.exit(r.arm))).toContain("WAL is poisoned")
-        expect(failureOf(yield* Effect.exit(r.commit))).toContain("WAL is poisoned")
-        expect(failureOf(yield* Effect.exit(r.abort))).toContain("WAL is poisoned")
-        expect(failureOf(yield* Effect.exit(r.flush))).toContain("WAL is poisoned")
-        expect(failureOf(yield* Effect.exit(r.commitEvents([event(1)])))).toContain(`WAL poisoned: ${reason}`)
+        for (const operation of [r.arm, r.commit, r.abort, r.flush, r.commitEvents([event(1)])]) {
+          const error = yield* Effect.flip<unknown, { readonly _tag: string; readonly message: string }, never>(operation)
+          expect(error).toMatchObject({ _tag: "RecorderPoisoned", reason })
+          expect(error.message).toBe(`WAL poisoned: ${reason}`)
+        }
         yield* r.record(event(9)) // ignored, not a second poisoning
         expect(yield* r.poisonedReason).toEqual(Option.some(reason))
-      }).pipe(Effect.provide(layer))
+      }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
     })
   }
 
@@ -92,20 +122,23 @@ describe("WalRecorder state machine", () => {
       faults.inject({ operation: "sync", nth: 1, code: "EIO", pathIncludes: ".wal" })
       yield* r.arm
       yield* r.record(event(1))
-      const exit = yield* Effect.exit(r.commit)
-      expect(failureOf(exit)).toContain("WAL commit failed: WAL I/O error: EIO")
+      const failed = yield* Effect.flip(r.commit)
+      expect(failed._tag === "CommitFailed" && failed.cause._tag).toBe("Io")
+      expect(failed.message).toContain("WAL commit failed: WAL I/O error: EIO")
       expect(Option.getOrThrow(yield* r.poisonedReason)).toContain("EIO")
-    }).pipe(Effect.provide(layer))
+      const refused = yield* Effect.flip(r.arm)
+      expect(refused.cause).toMatchObject({ _tag: "Io" })
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.scoped("commitEvents commits an external buffer; empty writes nothing", () => {
     const { layer, recorder } = setup()
     return Effect.gen(function*() {
       const r = yield* recorder
-      expect(yield* r.commitEvents([])).toBe("No")
-      expect(yield* r.commitEvents(new Set([event(3), event(4)]))).toBe("Yes")
+      expect(yield* r.commitEvents([])).toEqual(Option.none())
+      expect(Option.isSome(yield* r.commitEvents(new Set([event(3), event(4)])))).toBe(true)
       expect((yield* Replay.replayDir("/log")).committedEvents).toEqual([event(3), event(4)])
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.scoped("the log's background failure poisons the recorder", () => {
@@ -119,8 +152,9 @@ describe("WalRecorder state machine", () => {
       yield* TestClock.adjust(5)
       yield* Effect.repeatN(Effect.yieldNow(), 50)
       expect(Option.getOrThrow(yield* r.poisonedReason)).toContain("EIO")
-      expect(failureOf(yield* Effect.exit(r.commitEvents([event(2)])))).toContain("WAL poisoned:")
-    }).pipe(Effect.provide(layer))
+      const refused = yield* Effect.flip(r.commitEvents([event(2)]))
+      expect(refused._tag === "RecorderPoisoned" && refused.cause?._tag).toBe("Poisoned")
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.scoped("the mirror runs after each successful flush, and its failure poisons", () => {
@@ -138,9 +172,11 @@ describe("WalRecorder state machine", () => {
       yield* r.truncateUpTo(lsn(100n))
       expect(calls).toEqual(["/log:false", "/log:true", "/log:true"])
       failNext = true
-      expect(failureOf(yield* Effect.exit(r.flush))).toContain("WAL flush failed: mirror disk full")
-      expect(yield* r.poisonedReason).toEqual(Option.some("WAL flush failed: mirror disk full"))
-    }).pipe(Effect.provide(layer))
+      const failed = yield* Effect.flip(r.flush)
+      expect(failed._tag === "FlushFailed" && failed.cause._tag).toBe("MirrorFailed")
+      expect(failed.message).toBe("WAL flush failed: WAL mirror failed: mirror disk full")
+      expect(yield* r.poisonedReason).toEqual(Option.some("WAL mirror failed: mirror disk full"))
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 
   it.scoped("checkpointMarker forwards; poison quarantines by hand", () => {
@@ -152,8 +188,8 @@ describe("WalRecorder state machine", () => {
       yield* r.record(event(1))
       yield* r.poison("store diverged")
       expect(yield* r.poisonedReason).toEqual(Option.some("store diverged"))
-      expect(failureOf(yield* Effect.exit(r.arm))).toContain("WAL is poisoned")
-      expect(failureOf(yield* Effect.exit(r.checkpointMarker(lsn(1n))))).toContain("WAL is poisoned")
-    }).pipe(Effect.provide(layer))
+      expect(yield* refusal(r.arm)).toBe("RecorderPoisoned")
+      expect(yield* refusal(r.checkpointMarker(lsn(1n)))).toBe("RecorderPoisoned")
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
   })
 })

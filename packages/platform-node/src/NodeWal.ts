@@ -6,10 +6,11 @@
  * @since 0.1.0
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as Wal from "@lora-wal/core/Wal"
 import type { WalConfig } from "@lora-wal/core/WalConfig"
 import * as WalConfigModule from "@lora-wal/core/WalConfig"
-import type { WalError } from "@lora-wal/core/WalError"
+import type { OpenError } from "@lora-wal/core/WalError"
 import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -44,10 +45,10 @@ const fileSystems = {
 export const layer = (
   config: WalConfig,
   options?: { readonly io?: Io | undefined }
-): Layer.Layer<Wal.Wal, WalError> =>
+): Layer.Layer<Wal.Wal, OpenError> =>
   Wal.layerConfig(config).pipe(
     Layer.provide(NodeDirLock.layer),
-    Layer.provide(fileSystems[options?.io ?? "syncWrites"])
+    Layer.provide(Layer.merge(fileSystems[options?.io ?? "syncWrites"], NodePath.layer))
   )
 
 /**
@@ -56,6 +57,6 @@ export const layer = (
  *
  * @since 0.1.0
  */
-export const layerFromEnv: Layer.Layer<Wal.Wal, WalError | ConfigError> = Layer.unwrapEffect(
+export const layerFromEnv: Layer.Layer<Wal.Wal, OpenError | ConfigError> = Layer.unwrapEffect(
   Effect.map(WalConfigModule.config, layer)
 )

@@ -1,7 +1,7 @@
-import * as FileSystem from "@effect/platform/FileSystem"
 import { type PlatformError, SystemError } from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
-import { parentOf } from "./segments.js"
 
 /** fsyncs a directory, making its entries (creates, removes, renames) durable. */
 export const syncDirectory = (fs: FileSystem.FileSystem, dir: string): Effect.Effect<void, PlatformError> =>
@@ -11,16 +11,20 @@ export const syncDirectory = (fs: FileSystem.FileSystem, dir: string): Effect.Ef
  * Creates `dir` and any missing ancestors so that each survives a crash:
  * every new directory's entry is fsynced into its parent.
  */
-export const makeDirectoryDurably = (fs: FileSystem.FileSystem, dir: string): Effect.Effect<void, PlatformError> =>
+export const makeDirectoryDurably = (
+  fs: FileSystem.FileSystem,
+  path: Path.Path,
+  dir: string
+): Effect.Effect<void, PlatformError> =>
   Effect.gen(function*() {
     const missing: Array<string> = []
-    for (let at = dir; !(yield* fs.exists(at)); at = parentOf(at)) {
+    for (let at = dir; !(yield* fs.exists(at)); at = path.dirname(at)) {
       missing.unshift(at)
-      if (parentOf(at) === at) break
+      if (path.dirname(at) === at) break
     }
-    for (const path of missing) {
-      yield* fs.makeDirectory(path)
-      yield* syncDirectory(fs, parentOf(path))
+    for (const created of missing) {
+      yield* fs.makeDirectory(created)
+      yield* syncDirectory(fs, path.dirname(created))
     }
   })
 

@@ -1,4 +1,5 @@
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Segment from "../Segment.js"
 import { Io, Malformed } from "../WalError.js"
@@ -11,31 +12,31 @@ export interface SegmentFile {
   readonly size: number
 }
 
-export const joinPath = (dir: string, name: string): string => dir.endsWith("/") ? `${dir}${name}` : `${dir}/${name}`
-
-/** The directory holding `path` ("." for a bare relative name). */
-export const parentOf = (path: string): string => {
-  const trimmed = path.replace(/\/+$/, "")
-  const i = trimmed.lastIndexOf("/")
-  return i < 0 ? "." : i === 0 ? "/" : trimmed.slice(0, i)
-}
-
 /** Every `<digits>.wal` file in `dir`, oldest first, with its size. */
-export const listSegments = (dir: string): Effect.Effect<Array<SegmentFile>, Io, FileSystem.FileSystem> =>
+export const listSegments = (
+  fs: FileSystem.FileSystem,
+  path: Path.Path,
+  dir: string
+): Effect.Effect<Array<SegmentFile>, Io> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
     const names = yield* fs.readDirectory(dir)
     const found: Array<SegmentFile> = []
     for (const name of names) {
       const id = Segment.parseFileName(name)
       if (id === undefined) continue
-      const path = joinPath(dir, name)
-      const info = yield* fs.stat(path)
+      const file = path.join(dir, name)
+      const info = yield* fs.stat(file)
       if (info.type !== "File") continue
-      found.push({ id, name, path, size: Number(info.size) })
+      found.push({ id, name, path: file, size: Number(info.size) })
     }
     return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }).pipe(Effect.mapError(Io.fromPlatform))
+
+/** The segments replay reads, and a newest one set aside as an interrupted creation. */
+export interface Replayable {
+  readonly segments: ReadonlyArray<SegmentFile>
+  readonly interrupted: SegmentFile | undefined
+}
 
 /**
  * The segments replay reads, after the recovery rules this library adds to
@@ -48,7 +49,7 @@ export const listSegments = (dir: string): Effect.Effect<Array<SegmentFile>, Io,
 export const replayable = (
   segments: ReadonlyArray<SegmentFile>,
   newestHeaderValid: boolean | undefined = undefined
-): { readonly segments: ReadonlyArray<SegmentFile>; readonly interrupted: SegmentFile | undefined } | Malformed => {
+): Replayable | Malformed => {
   for (let i = 1; i < segments.length; i++) {
     const previous = segments[i - 1]!
     const current = segments[i]!
@@ -75,13 +76,18 @@ export const replayable = (
   return { segments: kept, interrupted }
 }
 
-/** Whether the newest segment is header-only with an invalid header (read only when it matters). */
-export const listReplayable = (dir: string) =>
+/** The segments to replay (the newest one's header is read only when it decides whether it was an interrupted creation). */
+export const listReplayable = (
+  fs: FileSystem.FileSystem,
+  path: Path.Path,
+  dir: string
+): Effect.Effect<Replayable, Io | Malformed> =>
   Effect.gen(function*() {
-    const segments = yield* listSegments(dir)
+    const segments = yield* listSegments(fs, path, dir)
     const newest = segments[segments.length - 1]
-    if (newest === undefined || newest.size !== Segment.HEADER_LEN) return replayable(segments)
-    const fs = yield* FileSystem.FileSystem
-    const bytes = yield* fs.readFile(newest.path).pipe(Effect.mapError(Io.fromPlatform))
-    return replayable(segments, Segment.decodeHeader(bytes)._tag === "Right")
+    const headerValid = newest === undefined || newest.size !== Segment.HEADER_LEN
+      ? undefined
+      : Segment.decodeHeader(yield* fs.readFile(newest.path).pipe(Effect.mapError(Io.fromPlatform)))._tag === "Right"
+    const listed = replayable(segments, headerValid)
+    return listed instanceof Malformed ? yield* listed : listed
   })
