@@ -6,6 +6,7 @@
 // untimed warm-up, a settled disk before every case, 3 interleaved rounds and
 // the median round reported.
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
+import { NodePath } from "@effect/platform-node"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Bytes, LoraCodec, Lsn, WalRecord, Wal, WalConfig } from "@lora-wal/core"
 import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
@@ -29,9 +30,9 @@ const root = fs.mkdtempSync(path.join(args.tmp, "lora-wal-bench-commit-"))
 let dirs = 0
 const freshDir = () => path.join(root, `case-${dirs++}`)
 const layers = {
-  syncWrites: Layer.merge(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer),
-  sync: Layer.merge(NodeSyncFileSystem.layer, NodeDirLock.layer),
-  async: Layer.merge(NodeFileSystem.layer, NodeDirLock.layer)
+  syncWrites: Layer.mergeAll(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer, NodePath.layer),
+  sync: Layer.mergeAll(NodeSyncFileSystem.layer, NodeDirLock.layer, NodePath.layer),
+  async: Layer.mergeAll(NodeFileSystem.layer, NodeDirLock.layer, NodePath.layer)
 }
 
 

@@ -2,6 +2,7 @@
 // whose writes and fsyncs do nothing (opening, listing and locking are real).
 // What is left is the library's own work per commit: Effect, encoding, CRC.
 //   node scripts/bench-cpu.mjs [commits]
+import { NodePath } from "@effect/platform-node"
 import { NodeFileSystem } from "@effect/platform-node"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Wal, WalConfig } from "@lora-wal/core"
@@ -21,7 +22,7 @@ const discardingWrites = Layer.effect(
       Effect.map(base.open(p, options), (file) => ({ ...file, writeAll: () => Effect.void, sync: Effect.void }))
   }))
 ).pipe(Layer.provide(NodeFileSystem.layer))
-const layer = Layer.merge(discardingWrites, NodeDirLock.layer)
+const layer = Layer.mergeAll(discardingWrites, NodeDirLock.layer, NodePath.layer)
 
 const perCommit = (syncMode, eventsPerCommit, count) =>
   Effect.scoped(Effect.gen(function*() {

@@ -5,6 +5,7 @@
 // - the same loop with a tracer installed that forwards to Effect's own: what
 //   spans cost once someone collects them (without one, none are made).
 //   node scripts/bench-none-overhead.mjs [runs] [commits]
+import { NodePath } from "@effect/platform-node"
 import { Wal, WalConfig, WalMetrics } from "@lora-wal/core"
 import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Duration, Effect, Layer, Tracer } from "effect"
@@ -14,7 +15,7 @@ import * as path from "node:path"
 
 const runs = Number(process.argv[2] ?? 5)
 const commits = Number(process.argv[3] ?? 50000)
-const layer = Layer.merge(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer)
+const layer = Layer.mergeAll(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer, NodePath.layer)
 const event = { _tag: "CreateNode", id: 1n, labels: ["Bench"], properties: new Map() }
 
 const commitsPerSecond = (traced) =>

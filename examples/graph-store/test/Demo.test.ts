@@ -1,4 +1,4 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -20,5 +20,5 @@ describe("the demo", () => {
         expect(report.recovered).toBeGreaterThanOrEqual(report.acknowledged)
       }
       fs.rmSync(dir, { recursive: true, force: true })
-    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, NodeDirLock.layer))), 60_000)
+    }).pipe(Effect.provide(Layer.merge(NodeContext.layer, NodeDirLock.layer))), 60_000)
 })

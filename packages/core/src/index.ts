@@ -49,7 +49,7 @@ export * as Replay from "./Replay.js"
 /**
  * @since 0.1.0
  */
-export * as ReportJson from "./ReportJson.js"
+export * as ReplayReport from "./ReplayReport.js"
 /**
  * @since 0.1.0
  */

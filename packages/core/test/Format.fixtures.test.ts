@@ -10,7 +10,7 @@ import { Writer } from "../src/Bytes.js"
 import * as Inspect from "../src/Inspect.js"
 import * as LoraCodec from "../src/LoraCodec.js"
 import * as WalRecord from "../src/WalRecord.js"
-import * as ReportJson from "../src/ReportJson.js"
+import * as ReplayReport from "../src/ReplayReport.js"
 import * as Segment from "../src/Segment.js"
 import { scenarios } from "./fixtures.js"
 
@@ -59,7 +59,7 @@ describe("Inspect against the fixtures' file listings", () => {
     it.effect(scenario.name, () =>
       Effect.gen(function*() {
         const files = yield* Inspect.inspectDir(scenario.walDir)
-        expect(files.map(ReportJson.file)).toEqual(
+        expect(files.map(ReplayReport.file)).toEqual(
           scenario.expected.files.map((f) => ({ ...f, ...(f.is_segment && !("records" in f) ? { records: [] } : {}) }))
         )
       }).pipe(Effect.provide(Layer.provideMerge(NodeFileSystem.layer, Path.layer))))

@@ -5,7 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Replay from "../src/Replay.js"
-import * as ReportJson from "../src/ReportJson.js"
+import * as ReplayReport from "../src/ReplayReport.js"
 import type { WalError } from "../src/WalError.js"
 import { committedThroughOps, expectedJson, type ReplayJson, scenarios } from "./fixtures.js"
 
@@ -13,10 +13,10 @@ const replay = (dir: string, fence: string, chunkBytes?: number) =>
   Replay.replayDir(dir, { fence: BigInt(fence), chunkBytes }).pipe(
     Effect.map((outcome) => ({
       outcome,
-      json: JSON.parse(JSON.stringify(ReportJson.replayOutcome(outcome, dir))) as ReplayJson
+      json: JSON.parse(JSON.stringify(ReplayReport.replayOutcome(outcome, dir))) as ReplayJson
     })),
     Effect.catchAll((error: WalError) =>
-      Effect.succeed({ outcome: undefined, json: ReportJson.replayError(error, dir) as ReplayJson })
+      Effect.succeed({ outcome: undefined, json: ReplayReport.replayError(error, dir) as ReplayJson })
     ),
     Effect.provide(Layer.provideMerge(NodeFileSystem.layer, Path.layer))
   )

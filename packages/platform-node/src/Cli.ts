@@ -13,13 +13,14 @@ import * as Inspect from "@lora-wal/core/Inspect"
 import * as LoraJson from "@lora-wal/core/LoraJson"
 import * as Lsn from "@lora-wal/core/Lsn"
 import * as Replay from "@lora-wal/core/Replay"
-import * as ReportJson from "@lora-wal/core/ReportJson"
+import * as ReplayReport from "@lora-wal/core/ReplayReport"
 import * as Wal from "@lora-wal/core/Wal"
 import * as WalConfig from "@lora-wal/core/WalConfig"
 import type { WalError } from "@lora-wal/core/WalError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -90,11 +91,11 @@ const replayCommand = Command.make(
       const fence = yield* parseFence(fenceText)
       const result = yield* Effect.either(Replay.replayDir(dir, { fence, onProgress: progress("replay") }))
       if (result._tag === "Left") {
-        if (json) yield* printJson(ReportJson.replayError(result.left, dir))
+        if (json) yield* printJson(ReplayReport.replayError(result.left, dir))
         return yield* fail(describeError(result.left, input))
       }
       const outcome = result.right
-      if (json) return yield* printJson(ReportJson.replayOutcome(outcome, dir))
+      if (json) return yield* printJson(ReplayReport.replayOutcome(outcome, dir))
       const lines = [
         `segments:          ${outcome.segments.length}${
           Option.match(outcome.interruptedSegment, {
@@ -133,11 +134,11 @@ const inspectCommand = Command.make(
       const dir = path.resolve(input)
       const result = yield* Effect.either(Inspect.inspectDir(dir, { onProgress: progress("inspect") }))
       if (result._tag === "Left") {
-        if (json) yield* printJson({ ok: false, error: ReportJson.error(result.left, dir) })
+        if (json) yield* printJson({ ok: false, error: ReplayReport.error(result.left, dir) })
         return yield* fail(describeError(result.left, input))
       }
       const files = result.right
-      if (json) return yield* printJson({ files: files.map(ReportJson.file) })
+      if (json) return yield* printJson({ files: files.map(ReplayReport.file) })
       const segments = files.filter((f) => f.segmentId !== undefined)
       const out: Array<string> = [
         table(
@@ -186,8 +187,9 @@ const inspectCommand = Command.make(
 ).pipe(Command.withDescription("show segments, headers and record framing byte by byte"))
 
 
+/** The directory lock the configuration picks; a bad `LORA_WAL_LOCK` is a one-line error. */
 const withLog = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.provide(effect, NodeDirLock.layer)
+  Effect.provide(effect, Layer.mapError(NodeDirLock.layer, (e) => `directory lock: ${e.message}`))
 
 const recoverCommand = Command.make(
   "recover",
@@ -217,7 +219,7 @@ const recoverCommand = Command.make(
         }
       })))
       if (Either.isLeft(result)) {
-        if (json) yield* printJson({ ok: false, error: ReportJson.error(result.left, dir) })
+        if (json) yield* printJson({ ok: false, error: ReplayReport.error(result.left, dir) })
         return yield* fail(describeError(result.left, input))
       }
       const r = result.right
@@ -290,9 +292,11 @@ const appendCommand = Command.make(
                 .join("; ")
               return yield* Console.error(`lora-wal: line ${lineNumber}: not an array of events: ${problem}`)
             }
-            const wrote = yield* wal.commitTx(events.right).pipe(Effect.mapError((e) => describeError(e, input)))
-            if (wrote === "No") return yield* Console.error(`lora-wal: line ${lineNumber}: empty transaction, nothing written`)
-            yield* Console.log(`committed ${(yield* wal.nextLsn) - 1n}`)
+            const commitLsn = yield* wal.commitTx(events.right).pipe(Effect.mapError((e) => describeError(e, input)))
+            if (Option.isNone(commitLsn)) {
+              return yield* Console.error(`lora-wal: line ${lineNumber}: empty transaction, nothing written`)
+            }
+            yield* Console.log(`committed ${commitLsn.value}`)
           })
         )
       )
@@ -330,7 +334,7 @@ const readOnlyStatus = (input: string) =>
           segment_file: t.segmentFile,
           last_good_offset: String(t.lastGoodOffset),
           classification: t.classification,
-          error: ReportJson.error(t.cause, dir)
+          error: ReplayReport.error(t.cause, dir)
         })))
       }
     }
@@ -343,7 +347,7 @@ const statusCommand = Command.make(
     Effect.gen(function*() {
       const result = yield* Effect.either(readOnlyStatus(input))
       if (Either.isLeft(result)) {
-        if (json) yield* printJson({ ok: false, error: ReportJson.error(result.left, path.resolve(input)) })
+        if (json) yield* printJson({ ok: false, error: ReplayReport.error(result.left, path.resolve(input)) })
         return yield* fail(describeError(result.left, input))
       }
       const { json: status } = result.right

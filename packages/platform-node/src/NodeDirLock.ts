@@ -4,17 +4,21 @@
  * moment the holder dies, even by SIGKILL, so a crash never blocks the next
  * open.
  *
- * Where fs-ext cannot load (no compiler at install time, an unusual
- * platform), a fallback takes over: claim files in `.lora-wal.owner/`, each
- * named after its owner's pid and host, treated as stale when that process
- * no longer exists. It is weaker: a reused pid can keep a dead holder's lock
- * until its claim is removed by hand, a claim from another host is never
- * judged stale, and it does not exclude lora-wal itself.
+ * A pid-file fallback exists because fs-ext is a native module: where it
+ * cannot load (no compiler at install time, an unusual platform), or on a
+ * filesystem whose `flock` does not work (some network mounts), a log must
+ * still refuse a second live writer. It keeps claim files in
+ * `.lora-wal.owner/`, each named after its owner's pid and host, and treats a
+ * claim as stale once that process no longer exists. `layer` picks between
+ * the two from `LORA_WAL_LOCK` (see {@link Kind}); `layerWith` takes the
+ * choice as an argument.
  *
  * @since 0.1.0
  */
-import { DirLock, type DirLockShape, LOCK_FILE } from "@lora-wal/core/DirLock"
+import * as DirLock from "@lora-wal/core/DirLock"
 import { AlreadyOpen, Io } from "@lora-wal/core/WalError"
+import * as Config from "effect/Config"
+import type { ConfigError } from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -28,21 +32,23 @@ interface FsExt {
   flock(fd: number, flags: "exnb" | "un", callback: (error: NodeJS.ErrnoException | null) => void): void
 }
 
-const loadFsExt = (): FsExt | undefined => {
+/** fs-ext, loaded once, or why it could not load. */
+const nativeModule = ((): { readonly loaded: FsExt } | { readonly error: unknown } => {
   try {
-    return createRequire(import.meta.url)("fs-ext") as FsExt
-  } catch {
-    return undefined
+    return { loaded: createRequire(import.meta.url)("fs-ext") as FsExt }
+  } catch (error) {
+    return { error }
   }
-}
+})()
 
 /**
- * Whether the kernel lock is available here (false means the pid-file
- * fallback is in use).
+ * Whether the kernel lock is available here (false means `"auto"` takes the
+ * pid-file fallback).
  *
  * @since 0.1.0
+ * @category utils
  */
-export const nativeLockAvailable: boolean = loadFsExt() !== undefined
+export const nativeLockAvailable: boolean = "loaded" in nativeModule
 
 const ioError = (e: unknown, what: string): Io => {
   const err = e as NodeJS.ErrnoException
@@ -70,19 +76,21 @@ const openLockFile = (dir: string) =>
   Effect.try({
     try: () => {
       fs.mkdirSync(dir, { recursive: true })
-      const file = path.join(dir, LOCK_FILE)
+      const file = path.join(dir, DirLock.LOCK_FILE)
       return { file, fd: fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600) }
     },
     catch: (e) => ioError(e, `cannot open the lock file in ${dir}`)
   })
 
 /**
- * The flock-based lock.
+ * The kernel lock, given fs-ext: `flock(LOCK_EX | LOCK_NB)` on
+ * `.lora-wal.lock`, held for the scope.
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const makeFlock = (fsExt: FsExt): DirLockShape => ({
-  acquire: (dir) =>
+export const makeFlock = (fsExt: FsExt): DirLock.DirLock =>
+  DirLock.make((dir) =>
     Effect.gen(function*() {
       const { fd, file } = yield* openLockFile(dir)
       yield* Effect.addFinalizer(() => Effect.sync(() => fs.closeSync(fd)))
@@ -98,7 +106,7 @@ export const makeFlock = (fsExt: FsExt): DirLockShape => ({
         () => Effect.async<void>((resume) => fsExt.flock(fd, "un", () => resume(Effect.void)))
       )
     })
-})
+  )
 
 /** The fallback's claims: one file per claimant, named `<pid>@<host>~<pid namespace>.<random>`. */
 const OWNER_DIR = ".lora-wal.owner"
@@ -186,41 +194,102 @@ const claim = (dir: string, ownerDir: string, mine: string): Effect.Effect<void,
   })
 
 /**
- * The fallback lock, for when the native module is missing: claim files in
- * `.lora-wal.owner/`, judged stale when their process is gone.
+ * The fallback lock, for when the native module is missing or `flock` does
+ * not work: claim files in `.lora-wal.owner/`, judged stale when their
+ * process is gone (see {@link Kind} for what it does not protect against).
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const makePidFile: DirLockShape = {
-  acquire: (dir) =>
-    Effect.gen(function*() {
-      const { fd, file } = yield* openLockFile(dir)
-      fs.closeSync(fd)
-      yield* holdInProcess(dir, fs.realpathSync(file))
-      const ownerDir = path.join(dir, OWNER_DIR)
-      const mine = `${process.pid}@${pidScope}.${randomBytes(8).toString("hex")}`
-      yield* Effect.acquireRelease(
-        claim(dir, ownerDir, mine),
-        () => Effect.sync(() => fs.rmSync(path.join(ownerDir, mine), { force: true }))
-      )
+export const makePidFile: DirLock.DirLock = DirLock.make((dir) =>
+  Effect.gen(function*() {
+    const { fd, file } = yield* openLockFile(dir)
+    fs.closeSync(fd)
+    yield* holdInProcess(dir, fs.realpathSync(file))
+    const ownerDir = path.join(dir, OWNER_DIR)
+    const mine = `${process.pid}@${pidScope}.${randomBytes(8).toString("hex")}`
+    yield* Effect.acquireRelease(
+      claim(dir, ownerDir, mine),
+      () => Effect.sync(() => fs.rmSync(path.join(ownerDir, mine), { force: true }))
+    )
+  })
+)
+
+/**
+ * Which lock to take:
+ * - `"auto"` (the default): the kernel lock when fs-ext loads, else the
+ *   pid-file fallback.
+ * - `"flock"`: the kernel lock or nothing; building the layer fails with
+ *   `Io` where fs-ext cannot load. For deployments that must exclude
+ *   lora-wal itself, or must not silently run on the weaker lock.
+ * - `"pidfile"`: the fallback, for filesystems where `flock` is not
+ *   enforced, or only among the processes of one client (some network
+ *   mounts): claims are plain files, seen by every host that mounts the
+ *   directory.
+ *
+ * What the fallback does not protect against: a dead holder whose pid was
+ * reused keeps its claim alive for as long as the new process lives (or until
+ * the claim is removed by hand); a claim from another host or pid namespace
+ * is never judged stale (its pid cannot be checked from here), so a crash
+ * there leaves a claim to remove by hand; and lora-wal takes only `flock`, so
+ * the fallback does not exclude it, nor any other tool that ignores
+ * `.lora-wal.owner/`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Kind = "auto" | "flock" | "pidfile"
+
+/**
+ * The lock kind from `LORA_WAL_LOCK` (`auto`, `flock` or `pidfile`; unset
+ * means `auto`), through whatever `ConfigProvider` is in place.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Kind> = Config.literal("auto", "flock", "pidfile")("LORA_WAL_LOCK").pipe(
+  Config.withDefault("auto")
+)
+
+const choose = (kind: Kind): Effect.Effect<DirLock.DirLock, Io> => {
+  if (kind === "pidfile") return Effect.succeed(makePidFile)
+  if ("loaded" in nativeModule) return Effect.succeed(makeFlock(nativeModule.loaded))
+  if (kind === "auto") return Effect.succeed(makePidFile)
+  return Effect.fail(
+    new Io({
+      reason: "Unknown",
+      description: `the kernel lock was asked for, but the fs-ext native module cannot load: ${String(nativeModule.error)}`,
+      cause: nativeModule.error
     })
+  )
 }
 
 /**
- * The kernel lock when fs-ext loads, else the pid-file fallback. Setting
- * `LORA_WAL_LOCK=pidfile` forces the fallback (for filesystems without
- * working `flock`, such as some network mounts).
+ * The lock of the given kind, chosen in code rather than from the
+ * environment (tests, or an application with its own configuration).
  *
  * @since 0.1.0
+ * @category layers
  */
-export const layer: Layer.Layer<DirLock> = Layer.sync(DirLock, () => {
-  const fsExt = process.env["LORA_WAL_LOCK"] === "pidfile" ? undefined : loadFsExt()
-  return fsExt === undefined ? makePidFile : makeFlock(fsExt)
-})
+export const layerWith = (options: { readonly kind: Kind }): Layer.Layer<DirLock.DirLock, Io> =>
+  Layer.effect(DirLock.DirLock, choose(options.kind))
+
+/**
+ * The lock kind read from `LORA_WAL_LOCK` when the layer is built (default
+ * `auto`: the kernel lock when fs-ext loads, else the pid-file fallback). An
+ * unknown value fails with a `ConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<DirLock.DirLock, ConfigError | Io> = Layer.unwrapEffect(
+  Effect.map(config, (kind) => layerWith({ kind }))
+)
 
 /**
  * The pid-file fallback as a layer, to test or force it.
  *
  * @since 0.1.0
+ * @category layers
  */
-export const layerPidFile: Layer.Layer<DirLock> = Layer.succeed(DirLock, makePidFile)
+export const layerPidFile: Layer.Layer<DirLock.DirLock> = Layer.succeed(DirLock.DirLock, makePidFile)

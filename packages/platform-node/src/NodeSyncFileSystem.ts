@@ -24,6 +24,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
 
 const reasons: Record<string, SystemErrorReason> = {
@@ -81,7 +82,14 @@ const syncFile = (file: FileSystem.File, path: string, append: boolean, fsync: F
         position += n
         return FileSystem.Size(n)
       }),
-    readAlloc: (size) => file.readAlloc(size),
+    // At this wrapper's position, which it advances: the file's own position is never moved.
+    readAlloc: (size) =>
+      call("readAlloc", path, () => {
+        const buffer = new Uint8Array(Number(size))
+        const n = fs.readSync(fd, buffer, 0, buffer.length, position)
+        position += n
+        return n === 0 ? Option.none() : Option.some(n === buffer.length ? buffer : buffer.slice(0, n))
+      }),
     truncate: (length) =>
       call("truncate", path, () => {
         fs.ftruncateSync(fd, Number(length ?? 0))

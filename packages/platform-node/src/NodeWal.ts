@@ -28,6 +28,7 @@ import * as NodeSyncFileSystem from "./NodeSyncFileSystem.js"
  *   write costs a round trip, so None and Group commits are ~4x slower.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Io = "syncWrites" | "sync" | "async"
 
@@ -39,13 +40,15 @@ const fileSystems = {
 
 /**
  * The log described by `config`, on the file I/O that `options.io` picks.
+ * The lock's kind comes from `LORA_WAL_LOCK` (see `NodeDirLock.layer`).
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   config: WalConfig,
   options?: { readonly io?: Io | undefined }
-): Layer.Layer<Wal.Wal, OpenError> =>
+): Layer.Layer<Wal.Wal, OpenError | ConfigError> =>
   Wal.layerConfig(config).pipe(
     Layer.provide(NodeDirLock.layer),
     Layer.provide(Layer.merge(fileSystems[options?.io ?? "syncWrites"], NodePath.layer))
@@ -56,6 +59,7 @@ export const layer = (
  * `WAL_SEGMENT_TARGET_BYTES`).
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerFromEnv: Layer.Layer<Wal.Wal, OpenError | ConfigError> = Layer.unwrapEffect(
   Effect.map(WalConfigModule.config, layer)

@@ -1,9 +1,9 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { unsafeMake as lsn } from "@lora-wal/core/Lsn"
 import * as Replay from "@lora-wal/core/Replay"
 import * as Wal from "@lora-wal/core/Wal"
-import { CrcMismatch, Encode, Poisoned } from "@lora-wal/core/WalError"
+import { CrcMismatch, Encode, Io, Poisoned } from "@lora-wal/core/WalError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
@@ -29,7 +29,7 @@ const expected: {
   readonly display_samples: ReadonlyArray<ErrorJson>
 } = JSON.parse(fs.readFileSync(path.join(fixturesRoot, "api-errors", "expected.json"), "utf8"))
 
-const layer = Layer.merge(NodeFileSystem.layer, NodeDirLock.layer)
+const layer = Layer.merge(NodeContext.layer, NodeDirLock.layer)
 const inDir = (dir: string, display: string) => display.replaceAll("<dir>", dir)
 
 describe("API misuse answers as lora-wal 0.8.3 does (api-errors fixture)", () => {
@@ -70,7 +70,7 @@ describe("API misuse answers as lora-wal 0.8.3 does (api-errors fixture)", () =>
 
   it("error messages read exactly as lora-wal's", () => {
     const ours = [
-      new Poisoned(),
+      new Poisoned({ cause: new Io({ reason: "Unknown", description: "EIO" }) }),
       new Encode({ reason: "record larger than 4 GiB" }),
       new CrcMismatch({ lsn: lsn(7n), expected: 0xdeadbeef, actual: 0x12 })
     ]

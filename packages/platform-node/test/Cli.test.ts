@@ -1,17 +1,17 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import * as Replay from "@lora-wal/core/Replay"
-import * as ReportJson from "@lora-wal/core/ReportJson"
+import * as ReplayReport from "@lora-wal/core/ReplayReport"
 import * as Wal from "@lora-wal/core/Wal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { expectedJson, scenarios } from "../../core/test/fixtures.js"
 import * as NodeDirLock from "../src/NodeDirLock.js"
 import { startCli } from "./child.js"
 import { runCli } from "./cli.js"
+import { nodePlatform } from "./layers.js"
 
 /** Scenarios whose read-only replay deliberately differs from lora-wal (checked in core's tests). */
 const differs = new Set(["empty-segment-file", "segment-gap-in-middle"])
@@ -25,10 +25,10 @@ describe("lora-wal replay --json", () => {
           const printed = JSON.parse(stdout)
           const expected = differs.has(scenario.name)
             ? yield* Replay.replayDir(scenario.walDir, { fence: BigInt(fence) }).pipe(
-              Effect.map((o) => ReportJson.replayOutcome(o, scenario.walDir)),
-              Effect.catchAll((e) => Effect.succeed(ReportJson.replayError(e, scenario.walDir))),
+              Effect.map((o) => ReplayReport.replayOutcome(o, scenario.walDir)),
+              Effect.catchAll((e) => Effect.succeed(ReplayReport.replayError(e, scenario.walDir))),
               Effect.map((json) => JSON.parse(JSON.stringify(json))),
-              Effect.provide(NodeFileSystem.layer)
+              Effect.provide(NodeContext.layer)
             )
             : expectedJson(scenario.name, result)
           expect(printed).toEqual(expected)
@@ -94,7 +94,7 @@ describe("lora-wal errors are one clear line", () => {
 
 const copyOf = (name: string) => {
   const from = scenarios.find((s) => s.name === name)!.walDir
-  const to = fs.mkdtempSync(path.join(os.tmpdir(), `lora-wal-cli-${name}-`))
+  const to = nodePlatform.freshDir()
   for (const f of fs.readdirSync(from)) fs.copyFileSync(path.join(from, f), path.join(to, f))
   return to
 }
@@ -164,12 +164,12 @@ describe("lora-wal verify and status", () => {
       expect(stderr).toBe(`lora-wal: locked: ${dir} is open by a live handle`)
       const status = JSON.parse((yield* runCli("status", dir, "--json")).stdout)
       expect(status).toMatchObject({ ok: true, locked: true, next_lsn: "4", durable_lsn: "3", segments: 1 })
-    }).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, NodeDirLock.layer))))
+    }).pipe(Effect.provide(Layer.merge(NodeContext.layer, NodeDirLock.layer))))
 })
 
 describe("lora-wal append", () => {
   it("commits each line, names bad lines, and writes nothing of them", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-append-"))
+    const dir = nodePlatform.freshDir()
     const child = startCli(["append", dir])
     child.process.stdin.end([
       JSON.stringify([{ type: "CreateNode", id: "1", labels: [], properties: {} }]),
@@ -182,7 +182,7 @@ describe("lora-wal append", () => {
     const stderr = child.stderr.join("")
     expect(stderr).toContain("lora-wal: line 2: not JSON")
     expect(stderr).toContain("lora-wal: line 3: not an array of events: at [1][node_id]: expected a u64 as a decimal string")
-    const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeFileSystem.layer)))
+    const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer)))
     expect(replayed.committedEvents.map((e) => e._tag)).toEqual(["CreateNode", "Clear"])
   })
 })

@@ -1,3 +1,5 @@
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as DirLock from "@lora-wal/core/DirLock"
@@ -33,7 +35,7 @@ describe("directory lock", () => {
 
   for (const { env, layer, name } of lockLayers) {
     const provide = <A, E>(effect: Effect.Effect<A, E, any>) =>
-      Effect.provide(effect, Layer.merge(NodeFileSystem.layer, layer)) as Effect.Effect<A, E>
+      Effect.provide(effect, Layer.merge(NodeContext.layer, layer)) as Effect.Effect<A, E>
 
     it.live(`${name}: a second open in the same process is AlreadyOpen`, () =>
       provide(Effect.scoped(Effect.gen(function*() {
@@ -66,12 +68,12 @@ describe("directory lock", () => {
       child.process.stdin.end()
       expect(yield* Effect.promise(() => child.exited)).toBe(1)
       expect(child.stderr.join("")).toContain(`already open by another live handle: ${dir}`)
-    })).pipe(Effect.provide(Layer.merge(NodeFileSystem.layer, NodeDirLock.layer))))
+    })).pipe(Effect.provide(Layer.merge(NodeContext.layer, NodeDirLock.layer))))
 })
 
 describe("Node log", () => {
   const provide = <A, E>(effect: Effect.Effect<A, E, any>) =>
-    Effect.provide(effect, Layer.merge(NodeFileSystem.layer, NodeDirLock.layer)) as Effect.Effect<A, E>
+    Effect.provide(effect, Layer.merge(NodeContext.layer, NodeDirLock.layer)) as Effect.Effect<A, E>
 
   it.live("1,000 close-then-immediate-reopen cycles in Group mode: no AlreadyOpen, no lost commit", () =>
     provide(Effect.gen(function*() {
@@ -92,7 +94,7 @@ describe("Node log", () => {
       const dir = nodePlatform.freshDir()
       const faults = new FaultyFileSystem.Faults()
       const layer = Layer.merge(
-        FaultyFileSystem.layer(faults).pipe(Layer.provide(NodeFileSystem.layer)),
+        FaultyFileSystem.layer(faults).pipe(Layer.provide(NodeFileSystem.layer), Layer.merge(NodePath.layer)),
         NodeDirLock.layer
       )
       const committers = 64
@@ -115,7 +117,7 @@ describe("Node log", () => {
       expect(returned.fsyncs).toBeLessThanOrEqual(committers / 4)
       // Where each commit's TxCommit record ends in the file.
       const bytes = new Uint8Array(fs.readFileSync(`${dir}/0000000001.wal`))
-      const replay = yield* Replay.replayDir(dir).pipe(Effect.provide(NodeFileSystem.layer))
+      const replay = yield* Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer))
       const frames = Inspect.frames(bytes)
       const commitEnd = new Map<bigint, number>()
       for (const f of frames) if (f._tag === "Record" && f.kindName === "TxCommit") commitEnd.set(f.txBeginLsn, f.offset + f.length)
@@ -214,5 +216,5 @@ describe("kill test", () => {
       }
       console.log(`kill test: ${kills} SIGKILLs, ${printedTotal} acknowledged commits checked`)
       expect(kills).toBe(KILL_ROUNDS)
-    }).pipe(Effect.provide(NodeFileSystem.layer)), 300_000)
+    }).pipe(Effect.provide(NodeContext.layer)), 300_000)
 })

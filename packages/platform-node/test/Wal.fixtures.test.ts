@@ -2,9 +2,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import * as LoraJson from "@lora-wal/core/LoraJson"
 import * as Lsn from "@lora-wal/core/Lsn"
-import type { MutationEvent } from "@lora-wal/core/MutationEvent"
 import * as Replay from "@lora-wal/core/Replay"
-import * as ReportJson from "@lora-wal/core/ReportJson"
+import * as ReplayReport from "@lora-wal/core/ReplayReport"
 import * as Wal from "@lora-wal/core/Wal"
 import { SyncMode } from "@lora-wal/core/WalConfig"
 import * as Effect from "effect/Effect"
@@ -31,7 +30,7 @@ const runOps = (ops: ReadonlyArray<Record<string, any>>, dir: string) =>
   Effect.gen(function*() {
     const fsys = yield* FileSystem.FileSystem
     let scope: Scope.CloseableScope | undefined
-    let wal: Wal.WalShape<MutationEvent> | undefined
+    let wal: Wal.Wal | undefined
     const file = (name: string) => `${dir}/${name}`
     for (const op of ops) {
       const call = <A>(effect: Effect.Effect<A, any>, ok: (a: A) => object) =>
@@ -297,7 +296,7 @@ for (const platform of platforms) {
             return
           }
           expect(Exit.isSuccess(exit)).toBe(true)
-          const wal = (exit as Exit.Success<Wal.WalShape<MutationEvent>, never>).value
+          const wal = (exit as Exit.Success<Wal.Wal, never>).value
           const status = yield* wal.status
           expect({
             event_count: wal.recovery.committedEvents.length,
@@ -327,7 +326,7 @@ for (const platform of platforms) {
           yield* Scope.close(scope, Exit.void)
           expect(sizes(yield* snapshot(dir))).toEqual(probe.files_after)
           const after = yield* Replay.replayDir(dir)
-          expect(JSON.parse(JSON.stringify(ReportJson.replayOutcome(after, dir).committed_events.at(-1)))).toEqual(probe.event)
+          expect(JSON.parse(JSON.stringify(ReplayReport.replayOutcome(after, dir).committed_events.at(-1)))).toEqual(probe.event)
           expect({ event_count: after.committedEvents.length, max_lsn: String(after.maxLsn) }).toEqual({
             event_count: probe.replay_dir_fence0_after.event_count,
             max_lsn: probe.replay_dir_fence0_after.max_lsn

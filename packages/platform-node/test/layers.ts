@@ -1,5 +1,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as Path from "@effect/platform/Path"
+import { NodeFileSystem, NodePath } from "@effect/platform-node"
+import { onTestFinished } from "@effect/vitest"
 import { DirLock, layerMemory as memoryDirLock } from "@lora-wal/core/DirLock"
 import { MemoryFileSystem } from "@lora-wal/testkit"
 import * as Effect from "effect/Effect"
@@ -13,36 +15,38 @@ import * as NodeSyncFileSystem from "../src/NodeSyncFileSystem.js"
 /** A filesystem + lock pair that a contract test runs against, with a fresh directory per call. */
 export interface Platform {
   readonly name: string
-  readonly layer: () => Layer.Layer<FileSystem.FileSystem | DirLock>
+  readonly layer: () => Layer.Layer<FileSystem.FileSystem | Path.Path | DirLock>
+  /** A directory of its own for the calling test (on disk: removed when that test finishes). */
   readonly freshDir: () => string
 }
 
+/** A new directory on disk, removed with its contents when the test that asked for it finishes. */
+const diskDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-test-"))
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The kernel lock, chosen in code so that `LORA_WAL_LOCK` in the environment cannot change what is tested. */
+const kernelLock = NodeDirLock.layerWith({ kind: "flock" }).pipe(Layer.orDie)
+
+const onDisk = (name: string, fileSystem: Layer.Layer<FileSystem.FileSystem>): Platform => ({
+  name,
+  layer: () => Layer.mergeAll(fileSystem, NodePath.layer, kernelLock),
+  freshDir: diskDir
+})
+
 let counter = 0
 
-export const nodePlatform: Platform = {
-  name: "node",
-  layer: () => Layer.merge(NodeFileSystem.layer, NodeDirLock.layer),
-  freshDir: () => fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-test-"))
-}
+export const nodePlatform: Platform = onDisk("node", NodeFileSystem.layer)
 
-export const nodeSyncPlatform: Platform = {
-  name: "node-sync-io",
-  layer: () => Layer.merge(NodeSyncFileSystem.layer, NodeDirLock.layer),
-  freshDir: nodePlatform.freshDir
-}
+export const nodeSyncPlatform: Platform = onDisk("node-sync-io", NodeSyncFileSystem.layer)
 
-export const nodeSyncWritesPlatform: Platform = {
-  name: "node-sync-writes",
-  layer: () => Layer.merge(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer),
-  freshDir: nodePlatform.freshDir
-}
+export const nodeSyncWritesPlatform: Platform = onDisk("node-sync-writes", NodeSyncFileSystem.layerSyncWrites)
 
 export const memoryPlatform: Platform = {
   name: "memory",
-  layer: () => {
-    const fsLayer = MemoryFileSystem.layer
-    return Layer.provideMerge(memoryDirLock, fsLayer)
-  },
+  layer: () => Layer.provideMerge(memoryDirLock, Layer.merge(MemoryFileSystem.layer, Path.layer)),
   freshDir: () => `/data/wal-${counter++}`
 }
 

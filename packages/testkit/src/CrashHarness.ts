@@ -1,7 +1,17 @@
 /**
- * Property-test crash recovery: run a workload against the log on a memory
- * filesystem, crash the machine at a random instant under a random crash
- * model, reopen, and check the log's promises:
+ * Property-test crash recovery, two ways:
+ *
+ * - {@link check}: crash-test your own program. Your write program runs on
+ *   a simulated machine and reports what it acknowledged; the machine is
+ *   crashed at every kind of point fast-check draws; your recovery program
+ *   runs on what a reboot finds; your invariant judges the result. Failures
+ *   shrink to the earliest crash that breaks it.
+ * - {@link runCase}: crash-test the log itself under a generated workload
+ *   of lora-wal operations and a model of your state, as below.
+ *
+ * `runCase` runs a workload against the log on a memory filesystem, crashes
+ * the machine at a random instant under a random crash model, reopens, and
+ * checks the log's promises:
  *
  * - open succeeds (a crash only damages bytes that were never fsynced);
  * - the recovered transactions are exactly a prefix of the transactions
@@ -23,9 +33,11 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import * as Checkpoint from "@lora-wal/core/Checkpoint"
 import * as DirLock from "@lora-wal/core/DirLock"
 import type { EventCodec } from "@lora-wal/core/EventCodec"
+import * as LoraCodec from "@lora-wal/core/LoraCodec"
 import type { Lsn } from "@lora-wal/core/Lsn"
 import type * as Replay from "@lora-wal/core/Replay"
 import * as Wal from "@lora-wal/core/Wal"
@@ -35,13 +47,20 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
+import * as fc from "effect/FastCheck"
+import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import { provideMachine } from "./internal/machine.js"
+import * as ProgramCase from "./internal/programCase.js"
+import { prng as internalPrng } from "./internal/prng.js"
 import { ManualClock, withManualClock } from "./ManualClock.js"
 import * as MemoryFileSystem from "./MemoryFileSystem.js"
+import { CrashModel, crashModels, describeCrashModel, SimulatedDisk } from "./SimulatedDisk.js"
 
 /**
  * One step of a workload.
@@ -121,12 +140,12 @@ export class CrashViolation extends Data.TaggedError("CrashViolation")<{
   readonly detail: string
   readonly seed: number
   readonly sequence: CrashSequence
-  readonly crashModel: MemoryFileSystem.CrashModel
+  readonly crashModel: CrashModel
   readonly crashAtOperation: number
 }> {
   get message(): string {
-    return `${this.invariant}: ${this.detail} (seed ${this.seed}, ${this.sequence}, crash model ${this.crashModel.data}` +
-      `${this.crashModel.loseDirectoryEntries ? "+loseDirectoryEntries" : ""}, crash at operation ${this.crashAtOperation})`
+    return `${this.invariant}: ${this.detail} (seed ${this.seed}, ${this.sequence}, ` +
+      `crash model ${describeCrashModel(this.crashModel)}, crash at operation ${this.crashAtOperation})`
   }
 }
 
@@ -155,11 +174,12 @@ export interface CaseOptions<E, S> {
   readonly workload: Workload<E>
   readonly model: StateModel<E, S>
   /** The power loss: at the crash instant (`PowerLoss`), or after the reopened log's new commits. */
-  readonly crashModel: MemoryFileSystem.CrashModel
+  readonly crashModel: CrashModel
   /** Defaults to `PowerLoss`. */
   readonly sequence?: CrashSequence | undefined
   /** Seeds the crash point and the crash model's choices. */
   readonly seed: number
+  /** How the events are written; LoraDB's codec by default, for `MutationEvent` workloads. */
   readonly codec?: EventCodec<E> | undefined
   /**
    * Wraps the filesystem the workload runs on (before the crash), e.g. with
@@ -174,12 +194,7 @@ export interface CaseOptions<E, S> {
  *
  * @since 0.1.0
  */
-export const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+export const prng: (seed: number) => () => number = internalPrng
 
 interface Attempt<E> {
   readonly commitLsn: bigint
@@ -200,11 +215,6 @@ interface Run<E, S> {
 const DIR = "/wal"
 const SNAPSHOTS = "/snapshots"
 
-const layerFor = (
-  state: MemoryFileSystem.MemoryState,
-  transform: (fs: FileSystem.FileSystem) => FileSystem.FileSystem = (fs) => fs
-) => Layer.provideMerge(DirLock.layerMemory, Layer.succeed(FileSystem.FileSystem, transform(MemoryFileSystem.make(state))))
-
 const fold = <E, S>(model: StateModel<E, S>, state: S, transactions: ReadonlyArray<{ readonly events: ReadonlyArray<E> }>) =>
   transactions.reduce((s, tx) => tx.events.reduce(model.apply, s), state)
 
@@ -212,7 +222,8 @@ const walOptions = <E, S>(options: CaseOptions<E, S>) => ({
   dir: DIR,
   syncMode: options.workload.syncMode,
   segmentTargetBytes: options.workload.segmentTargetBytes,
-  codec: options.codec
+  // Without a codec the events are MutationEvents (see `CaseOptions.codec`).
+  codec: options.codec ?? (LoraCodec.codec as unknown as EventCodec<E>)
 })
 
 /** A snapshot's payload: its LSN, which keys the state the harness keeps. */
@@ -225,7 +236,7 @@ const lsnBytes = (lsn: bigint): Uint8Array => {
 /** Runs the workload; stops quietly at the first failure once the machine has crashed or an fsync has failed. */
 const runWorkload = <E, S>(
   options: CaseOptions<E, S>,
-  state: MemoryFileSystem.MemoryState,
+  state: SimulatedDisk,
   run: Run<E, S>,
   clock: ManualClock,
   faulted: () => boolean
@@ -233,7 +244,7 @@ const runWorkload = <E, S>(
   Effect.gen(function*() {
     const { model, workload } = options
     const open = (scope: Scope.CloseableScope) =>
-      Wal.make<E>({ ...walOptions(options), fence: run.checkpointLsn as Lsn, onTransaction: () => Effect.void }).pipe(
+      Wal.make({ ...walOptions(options), fence: run.checkpointLsn as Lsn, onTransaction: () => Effect.void }).pipe(
         Scope.extend(scope)
       )
     let scope = yield* Scope.make()
@@ -305,11 +316,11 @@ const runWorkload = <E, S>(
     }
   }).pipe(
     Effect.catchAll((error) => (state.crashed !== undefined || faulted() ? Effect.void : Effect.fail(error))),
-    Effect.provide(layerFor(state, options.transformFileSystem))
+    provideMachine((options.transformFileSystem ?? identity)(MemoryFileSystem.make(state)))
   )
 
 /** Damages the newest of two or more intact snapshots (a torn write or bit rot after it was taken). */
-const damageNewestSnapshot = (state: MemoryFileSystem.MemoryState): boolean => {
+const damageNewestSnapshot = (state: SimulatedDisk): boolean => {
   const names = state.nodes.has(SNAPSHOTS) ? state.children(SNAPSHOTS).filter((n) => n.endsWith(".snap")).sort() : []
   const intact = names.filter((n) => Checkpoint.decodeSnapshot(state.read(`${SNAPSHOTS}/${n}`)!) !== undefined)
   if (intact.length < 2) return false
@@ -329,14 +340,14 @@ interface Recovered<E> {
 /** Recovers the machine found after a crash, allowing `repair` only where the model can reorder writes. */
 const recover = <E, S>(
   options: CaseOptions<E, S>,
-  state: MemoryFileSystem.MemoryState,
+  state: SimulatedDisk,
   violation: (invariant: string, detail: string) => CrashViolation
 ): Effect.Effect<Recovered<E>, CrashViolation> =>
   Effect.gen(function*() {
     const transactions: Array<Replay.Transaction<E>> = []
     const open = (repair: boolean) =>
       Effect.scoped(Effect.map(
-        Checkpoint.recover<E>({
+        Checkpoint.recover({
           ...walOptions(options),
           snapshotDir: SNAPSHOTS,
           repair,
@@ -353,7 +364,7 @@ const recover = <E, S>(
     transactions.length = 0
     const fence = yield* open(true).pipe(Effect.mapError((e) => violation("open succeeds with repair", e.message)))
     return { transactions, fence, repaired: true }
-  }).pipe(Effect.provide(layerFor(state)))
+  }).pipe(provideMachine(MemoryFileSystem.make(state)))
 
 /**
  * Recovers; in one case in eight a first recovery is itself cut short
@@ -364,7 +375,7 @@ const recover = <E, S>(
  */
 const recoverPerhapsInterrupted = <E, S>(
   options: CaseOptions<E, S>,
-  machine: MemoryFileSystem.MemoryState,
+  machine: SimulatedDisk,
   random: () => number,
   violation: (invariant: string, detail: string) => CrashViolation
 ) =>
@@ -446,7 +457,7 @@ const afterRecovery = <E, S>(
   options: CaseOptions<E, S>,
   run: Run<E, S>,
   first: Recovered<E>,
-  machine: MemoryFileSystem.MemoryState,
+  machine: SimulatedDisk,
   random: () => number,
   violation: (invariant: string, detail: string) => CrashViolation
 ) =>
@@ -459,7 +470,7 @@ const afterRecovery = <E, S>(
     const second: Run<E, S> = { attempted: durable, acknowledged: new Set(), states: run.states, checkpointLsn: first.fence }
     const probe = run.attempted.slice(-1).map((a) => a.events).filter((e) => e.length > 0)
     yield* Effect.scoped(Effect.gen(function*() {
-      const wal = yield* Wal.make<E>({ ...walOptions(options), fence: first.fence as Lsn, onTransaction: () => Effect.void })
+      const wal = yield* Wal.make({ ...walOptions(options), fence: first.fence as Lsn, onTransaction: () => Effect.void })
       for (const events of probe) {
         const next = (yield* wal.status).nextLsn as bigint
         yield* wal.commitTx(events)
@@ -467,7 +478,7 @@ const afterRecovery = <E, S>(
       }
       yield* wal.forceFsync
     })).pipe(
-      Effect.provide(layerFor(machine)),
+      provideMachine(MemoryFileSystem.make(machine)),
       Effect.mapError((e) => violation("the recovered log accepts new commits", e.message))
     )
     for (const a of second.attempted) second.acknowledged.add(a.commitLsn)
@@ -488,7 +499,7 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
   return withManualClock((clock) =>
     Effect.gen(function*() {
       const random = prng(options.seed)
-      const machine = new MemoryFileSystem.MemoryState()
+      const machine = new SimulatedDisk()
       const live: Run<E, S> = { attempted: [], acknowledged: new Set(), states: new Map(), checkpointLsn: 0n }
       let fsyncFailed = false
       if (sequence === "FsyncFailure") {
@@ -505,7 +516,7 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
       // keeps the OS's state; the power loss, if any, is applied once, to the
       // instant finally chosen.
       const snapshotRun = (): Run<E, S> => ({ ...live, attempted: live.attempted.slice(), acknowledged: new Set(live.acknowledged) })
-      let crash = { at: 0, image: undefined as MemoryFileSystem.MemoryState | undefined, run: live }
+      let crash = { at: 0, image: undefined as SimulatedDisk | undefined, run: live }
       const capture = (at: number) => {
         crash = { at, image: machine.processCrash(), run: snapshotRun() }
       }
@@ -538,4 +549,234 @@ export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseRep
       }
     })
   ).pipe(Logger.withMinimumLogLevel(LogLevel.None))
+}
+
+/**
+ * How a write program run by {@link check} reports its promises. Only
+ * calls made while the machine is still up count: a dead process promises
+ * nothing.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export interface Ledger<A> {
+  /** Records that `value` was promised durable (e.g. "commit #7 returned"): recovery must bring it back. */
+  readonly acknowledge: (value: A) => Effect.Effect<void>
+  /** Records that the program started writing `value` (optional): what an invariant may allow recovery to return. */
+  readonly attempt: (value: A) => Effect.Effect<void>
+}
+
+/**
+ * What the harness runs your programs with: the simulated machine's
+ * `FileSystem`, POSIX `Path`, and `DirLock` (the in-process memory lock,
+ * afresh for every run, as a new process would have it): what
+ * `@lora-wal/core` needs.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export type MachineServices = FileSystem.FileSystem | Path.Path | DirLock.DirLock
+
+/**
+ * A program to crash: your own write and recovery code, on the
+ * {@link MachineServices} plus whatever your `layer` builds on them. Both
+ * programs run scoped.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export interface ProgramOptions<A, S, R> {
+  /** The program under test. It must end by itself on a healthy disk, and report its promises on `ledger`. */
+  readonly write: (ledger: Ledger<A>) => Effect.Effect<unknown, unknown, R | MachineServices | Scope.Scope>
+  /** Runs on the machine found after the crash and returns what it recovered. */
+  readonly recover: Effect.Effect<S, unknown, R | MachineServices | Scope.Scope>
+  /**
+   * Whether the recovered state keeps the promises made before the crash:
+   * false, a failing effect, or a throw (an `expect`) breaks it.
+   */
+  readonly invariant: (
+    recovered: S,
+    acknowledged: ReadonlyArray<A>,
+    attempted: ReadonlyArray<A>
+  ) => boolean | Effect.Effect<unknown, unknown>
+  /** Your services, built on the {@link MachineServices} afresh for every run. */
+  readonly layer?: Layer.Layer<R, unknown, MachineServices> | undefined
+  /** Defaults to every {@link CrashSequence}. */
+  readonly sequences?: ReadonlyArray<CrashSequence> | undefined
+  /** Defaults to every crash model (`SimulatedDisk.crashModels`). */
+  readonly crashModels?: ReadonlyArray<CrashModel> | undefined
+  /** Crash points to try; defaults to 100. */
+  readonly numRuns?: number | undefined
+  /** fast-check's seed and shrink path, to replay a reported failure. */
+  readonly seed?: number | undefined
+  readonly path?: string | undefined
+}
+
+/**
+ * Where and how one case fails the machine; what a failure shrinks.
+ *
+ * - `at`: `PowerLoss` and `ProcessCrash` strike just before the write
+ *   program's `at`-th mutating filesystem operation (counting from 1; one
+ *   past the last is after the program ended). Under `FsyncFailure`, the
+ *   last file fsync up to operation `at` fails (none, if `at` comes before
+ *   the first), and the process dies when the program ends.
+ * - `seed`: the crash model's random choices.
+ *
+ * Every sequence ends the same way: recovery, a power loss under
+ * `crashModel`, and recovery again.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export const CrashPoint = Schema.Struct({
+  sequence: Schema.Literal("PowerLoss", "ProcessCrash", "FsyncFailure"),
+  crashModel: CrashModel,
+  at: Schema.Number,
+  seed: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category your own program
+ */
+export interface CrashPoint extends Schema.Schema.Type<typeof CrashPoint> {}
+
+/**
+ * Where a program check failed: the write program, on a disk that had not
+ * crashed; the recovery after the crash; or the recovery after the power
+ * loss that followed it.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export const Stage = Schema.Literal("write", "recovery", "recovery after a later power loss")
+
+/**
+ * @since 0.1.0
+ * @category your own program
+ */
+export type Stage = typeof Stage.Type
+
+/**
+ * A program that broke its promises, at the smallest crash fast-check could
+ * shrink the failure to: which stage, why, the crash point, what was
+ * acknowledged and attempted before the crash, and what recovery returned.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export class ProgramViolation extends Schema.TaggedError<ProgramViolation>(
+  "@lora-wal/testkit/CrashHarness/ProgramViolation"
+)("ProgramViolation", {
+  stage: Stage,
+  reason: Schema.String,
+  crash: Schema.OptionFromSelf(CrashPoint),
+  /** Mutating filesystem operations and file fsyncs of the write program on a healthy disk. */
+  operations: Schema.Number,
+  fsyncs: Schema.Number,
+  acknowledged: Schema.Array(Schema.Unknown),
+  attempted: Schema.Array(Schema.Unknown),
+  recovered: Schema.OptionFromSelf(Schema.Unknown),
+  shrinks: Schema.Number,
+  /** fast-check's seed and path: pass them back in the options to replay this case first. */
+  replay: Schema.OptionFromSelf(Schema.Struct({ seed: Schema.Number, path: Schema.String }))
+}) {
+  get message(): string {
+    const lines = [`${this.stage}: ${this.reason}`]
+    for (const crash of Option.toArray(this.crash)) lines.push(`crash: ${describeCrashPoint(crash, this.operations)}`)
+    lines.push(`acknowledged before the crash: ${fc.stringify(this.acknowledged)}`)
+    if (this.attempted.length > 0) lines.push(`attempted before the crash: ${fc.stringify(this.attempted)}`)
+    for (const recovered of Option.toArray(this.recovered)) lines.push(`recovered: ${fc.stringify(recovered)}`)
+    for (const { path, seed } of Option.toArray(this.replay)) {
+      lines.push(`shrunk ${this.shrinks} times; replay with { seed: ${seed}, path: "${path}" }`)
+    }
+    return lines.join("\n  ")
+  }
+}
+
+const describeCrashPoint = (crash: CrashPoint, operations: number): string => {
+  const model = `${describeCrashModel(crash.crashModel)}, seed ${crash.seed}`
+  const instant = crash.at > operations
+    ? `after the write program ended (${operations} operations)`
+    : `before operation ${crash.at} of ${operations}`
+  switch (crash.sequence) {
+    case "PowerLoss":
+      return `power lost ${instant}, and again after recovery (${model})`
+    case "ProcessCrash":
+      return `process killed ${instant}, then power lost after recovery (${model})`
+    case "FsyncFailure":
+      return `the last file fsync up to operation ${crash.at} of ${operations} failed, the process died when the ` +
+        `program ended, then power lost after recovery (${model})`
+  }
+}
+
+/**
+ * What a passing program check covered.
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export interface CheckReport {
+  /** Mutating filesystem operations of the write program on a healthy disk: the crash instants. */
+  readonly operations: number
+  /** File fsyncs of the write program on a healthy disk: what `FsyncFailure` can fail. */
+  readonly fsyncs: number
+  /** Crash points tried. */
+  readonly runs: number
+}
+
+/**
+ * Crash-tests your own program: runs `write` once on a healthy simulated
+ * machine to count its filesystem operations and fsyncs, then, for
+ * `numRuns` crash points drawn by fast-check (sequence, crash model, crash
+ * instant, seed), runs it again and fails the machine there, runs
+ * `recover` on what a reboot finds and checks `invariant`; then loses
+ * power once more, recovers again and checks again. A failure shrinks to
+ * the first sequence and crash model (in the order given) that still
+ * breaks the invariant at its instant, then to the earliest such instant,
+ * and fails the effect with a {@link ProgramViolation} describing it.
+ *
+ * The programs run in the caller's runtime: use `it.live` rather than
+ * `it.effect` if they wait on the clock, which `TestClock` would freeze.
+ * The write program should be deterministic (the crash instant is counted
+ * in its operations).
+ *
+ * @since 0.1.0
+ * @category your own program
+ */
+export function check<A, S>(options: ProgramOptions<A, S, never>): Effect.Effect<CheckReport, ProgramViolation>
+export function check<A, S, R>(
+  options: ProgramOptions<A, S, R> & { readonly layer: Layer.Layer<R, unknown, MachineServices> }
+): Effect.Effect<CheckReport, ProgramViolation>
+export function check<A, S, R>(
+  options: ProgramOptions<A, S, R> | ProgramOptions<A, S, never>
+): Effect.Effect<CheckReport, ProgramViolation> {
+  return Effect.gen(function*() {
+    if (options.sequences?.length === 0 || options.crashModels?.length === 0) {
+      return yield* Effect.dieMessage("CrashHarness.check: sequences and crashModels must not be empty")
+    }
+    const resolved: ProgramCase.Resolved<A, S, R> = {
+      // Without a layer R is never, which the programs run without.
+      ...(options as ProgramOptions<A, S, R>),
+      sequences: options.sequences ?? crashSequences,
+      crashModels: options.crashModels ?? crashModels,
+      numRuns: options.numRuns ?? 100
+    }
+    const violation = (broken: ProgramCase.Broken, counts: ProgramCase.Counts, found?: ProgramCase.Found) =>
+      new ProgramViolation({
+        ...broken,
+        operations: counts.operations,
+        fsyncs: counts.fsyncs,
+        crash: Option.fromNullable(found?.point),
+        shrinks: found?.shrinks ?? 0,
+        replay: Option.fromNullable(found && { seed: found.seed, path: found.path })
+      })
+    const counts = yield* Effect.mapError(
+      ProgramCase.healthyRun(resolved),
+      (broken) => violation(broken, { operations: 0, fsyncs: 0, fsyncOperations: [] })
+    )
+    const found = yield* ProgramCase.search(resolved, counts)
+    if (found === undefined) return { operations: counts.operations, fsyncs: counts.fsyncs, runs: resolved.numRuns }
+    return yield* violation(found.broken, counts, found)
+  })
 }

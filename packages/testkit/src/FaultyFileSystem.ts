@@ -7,7 +7,7 @@
  *
  * A failed fsync here leaves the wrapped filesystem's data as it was: it
  * cannot reach inside it. To have a failed fsync drop the unsynced data, as
- * Linux does, use the memory filesystem's `MemoryState.fsyncFault`.
+ * Linux does, use `SimulatedDisk.fsyncFault` under the memory filesystem.
  *
  * @since 0.1.0
  */

@@ -5,6 +5,10 @@ export * as Arbitraries from "./Arbitraries.js"
 /**
  * @since 0.1.0
  */
+export * as SimulatedDisk from "./SimulatedDisk.js"
+/**
+ * @since 0.1.0
+ */
 export * as MemoryFileSystem from "./MemoryFileSystem.js"
 /**
  * @since 0.1.0

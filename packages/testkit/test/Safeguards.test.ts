@@ -1,4 +1,5 @@
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { describe, expect, it } from "@effect/vitest"
 import type { MutationEvent } from "@lora-wal/core/MutationEvent"
 import * as Wal from "@lora-wal/core/Wal"
@@ -6,7 +7,7 @@ import { SyncMode } from "@lora-wal/core/WalConfig"
 import * as DirLock from "@lora-wal/core/DirLock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { CrashHarness, ManualClock, MemoryFileSystem } from "../src/index.js"
+import { CrashHarness, ManualClock, MemoryFileSystem, SimulatedDisk } from "../src/index.js"
 
 const event = (id: number): MutationEvent => ({ _tag: "CreateNode", id: BigInt(id), labels: [], properties: new Map() })
 const Ops = CrashHarness.Op<MutationEvent>()
@@ -88,7 +89,7 @@ describe("the directory fsync after truncation", () => {
   // commit depends on it; what it buys is a truncation that stays done.
   const truncateThenCrash = (skipAfterTruncation: boolean) =>
     Effect.gen(function*() {
-      const state = new MemoryFileSystem.MemoryState()
+      const state = new SimulatedDisk.SimulatedDisk()
       let skipping = false
       const fsLayer = Layer.succeed(
         FileSystem.FileSystem,
@@ -100,7 +101,7 @@ describe("the directory fsync after truncation", () => {
         yield* wal.forceFsync
         skipping = skipAfterTruncation
         yield* wal.truncateUpTo((yield* wal.status).durableLsn)
-      })).pipe(Effect.provide(Layer.provideMerge(DirLock.layerMemory, fsLayer)))
+      })).pipe(Effect.provide(Layer.provideMerge(DirLock.layerMemory, Layer.merge(fsLayer, Path.layer))))
       const after = state.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
       return after.children("/wal").filter((name) => name.endsWith(".wal")).sort()
     })
@@ -116,8 +117,8 @@ describe("ManualClock", () => {
   it.effect("drives the Group flusher: one fsync per interval covered", () =>
     ManualClock.withManualClock((clock) =>
       Effect.gen(function*() {
-        const state = new MemoryFileSystem.MemoryState()
-        const layer = Layer.provideMerge(DirLock.layerMemory, MemoryFileSystem.layerWith(state))
+        const state = new SimulatedDisk.SimulatedDisk()
+        const layer = Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layerWith(state), Path.layer))
         yield* Effect.scoped(Effect.gen(function*() {
           const wal = yield* Wal.make({ dir: "/wal", syncMode: SyncMode.Group({ intervalMs: 10 }) })
           yield* wal.commitTx([event(1)])
@@ -133,11 +134,11 @@ describe("ManualClock", () => {
 
 describe("crash models only damage what was never made durable", () => {
   const setup = () => {
-    const state = new MemoryFileSystem.MemoryState()
+    const state = new SimulatedDisk.SimulatedDisk()
     const fs = MemoryFileSystem.make(state)
     return { state, fs }
   }
-  for (const model of MemoryFileSystem.crashModels) {
+  for (const model of SimulatedDisk.crashModels) {
     it.effect(`${model.data}${model.loseDirectoryEntries ? " + lost entries" : ""}`, () =>
       Effect.gen(function*() {
         const { fs, state } = setup()

@@ -1,0 +1,10 @@
+import * as Path from "@effect/platform/Path"
+import * as DirLock from "@lora-wal/core/DirLock"
+import * as Contracts from "@lora-wal/testkit/Contracts"
+import * as Layer from "effect/Layer"
+import { MemoryFileSystem } from "../src/index.js"
+
+// The memory layers meet the same contracts as the Node ones
+// (packages/platform-node/test/*Contract.test.ts), so tests on memory mean something on disk.
+Contracts.fileSystem("memory", MemoryFileSystem.layer)
+Contracts.dirLock("memory", Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layer, Path.layer)))
