@@ -13,6 +13,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as NodeDirLock from "../src/NodeDirLock.js"
 import * as NodeWal from "../src/NodeWal.js"
@@ -160,7 +161,7 @@ describe("Node log", () => {
       const disabled = yield* Effect.flatMap(Wal.Wal, (wal) => wal.commitTx([event(1)])).pipe(
         Effect.provide(NodeWal.layer(WalConfig.WalConfig.Disabled()))
       )
-      expect(disabled).toBe("No")
+      expect(disabled).toEqual(Option.none())
       const bad = yield* Effect.exit(
         Effect.provide(Wal.Wal, NodeWal.layerFromEnv).pipe(
           Effect.withConfigProvider(env([["WAL_DIR", dir], ["WAL_SYNC_MODE", "sometimes"]]))

@@ -8,6 +8,7 @@ import * as Wal from "@lora-wal/core/Wal"
 import { SyncMode } from "@lora-wal/core/WalConfig"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
@@ -63,9 +64,17 @@ const runOps = (ops: ReadonlyArray<Record<string, any>>, dir: string) =>
         case "close":
           yield* Scope.close(scope!, Exit.void)
           break
-        case "commit_tx":
-          yield* call(wal!.commitTx(decodeEvents(op.events)), (wrote) => ({ wrote }))
+        case "commit_tx": {
+          // lora-wal answers Yes/No; ours is the TxCommit's LSN, the last one used in this sequential run.
+          let commitLsn = Option.none<Lsn.Lsn>()
+          yield* call(wal!.commitTx(decodeEvents(op.events)).pipe(Effect.tap((l) => {
+            commitLsn = l
+          })), (l) => ({
+            wrote: Option.isSome(l) ? "Yes" : "No"
+          }))
+          if (Option.isSome(commitLsn)) expect(commitLsn.value).toBe((yield* wal!.nextLsn) - 1n)
           break
+        }
         case "begin":
           yield* call(wal!.begin, (l) => ({ lsn: String(l) }))
           break
@@ -321,7 +330,9 @@ for (const platform of platforms) {
           )
           expect(wal.recovery.committedEvents).toEqual(replayed.committedEvents)
           const probe = expected.post_open_probe_commit!
-          expect(yield* wal.commitTx(decodeEvents([probe.event]))).toBe(probe.result)
+          const probeLsn = yield* wal.commitTx(decodeEvents([probe.event]))
+          expect(Option.isSome(probeLsn) ? "Yes" : "No").toBe(probe.result)
+          expect(Option.map(probeLsn, String)).toEqual(Option.some(String(BigInt(probe.next_lsn_after) - 1n)))
           expect(String(yield* wal.nextLsn)).toBe(probe.next_lsn_after)
           yield* Scope.close(scope, Exit.void)
           expect(sizes(yield* snapshot(dir))).toEqual(probe.files_after)
