@@ -2,8 +2,9 @@
 // else: built JavaScript and declarations, README, LICENSE, package.json (and
 // the CLI's bin); no sources, tests, build info or source maps. Also checks
 // its manifest, as Effect's own packages do it: `effect` and `@effect/*` are
-// peer dependencies (one copy of effect in the user's tree), every package
-// the built code imports is declared, and `./internal/*` is not exported.
+// peer dependencies (one copy of effect in the user's tree) with an explicit
+// upper bound, every package the built code imports is declared, and
+// `./internal/*` is not exported.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -11,7 +12,7 @@ import * as path from "node:path"
 const packages = {
   "@lora-wal/core": { dir: "packages/core", required: ["dist/index.js", "dist/index.d.ts", "dist/Wal.js", "dist/Replay.d.ts"] },
   "@lora-wal/platform-node": { dir: "packages/platform-node", required: ["dist/index.js", "dist/index.d.ts", "dist/bin.js", "bin/lora-wal.js"] },
-  "@lora-wal/testkit": { dir: "packages/testkit", required: ["dist/index.js", "dist/index.d.ts", "dist/CrashHarness.js"] }
+  "@lora-wal/testkit": { dir: "packages/testkit", required: ["dist/index.js", "dist/index.d.ts", "dist/CrashHarness.js", "dist/Contracts.js"] }
 }
 const forbidden = [/^src\//, /^test\//, /^build\//, /\.tsbuildinfo$/, /\.map$/, /^tsconfig/, /node_modules/]
 const isEffect = (dep) => dep === "effect" || dep.startsWith("@effect/")
@@ -46,6 +47,10 @@ const manifestProblems = (dir, files) => {
   const problems = []
   if (manifest.exports?.["./internal/*"] !== null) problems.push(`exports must map "./internal/*" to null`)
   for (const dep of Object.keys(regular).filter(isEffect)) problems.push(`${dep} must be a peer dependency, not a dependency`)
+  // An explicit upper bound: the registry's `latest` is Effect 4, which these packages do not support.
+  for (const [dep, range] of Object.entries(peers).filter(([dep]) => isEffect(dep))) {
+    if (!/<\d/.test(range)) problems.push(`peer ${dep} "${range}" needs an explicit upper bound (e.g. ">=3.22.4 <4.0.0")`)
+  }
   for (const dep of importedPackages(dir, files)) {
     if (!(dep in regular) && !(dep in peers)) problems.push(`imports ${dep} without declaring it`)
   }
