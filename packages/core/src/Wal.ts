@@ -223,7 +223,7 @@ export interface CodecOptions<A, E = never, R = never> extends BaseOptions<A, E,
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const wal = yield* Wal.make({ dir: "/var/lib/app/wal" })
  *   const { commitLsn } = yield* wal.withTransaction((tx) =>
- *     tx.append({ _tag: "DeleteNode", id: 1n })
+ *     tx.append({ _tag: "DeleteNode", nodeId: 1n })
  *   )
  *   return commitLsn
  * }))
