@@ -18,27 +18,29 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import type { DirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
+import * as handle from "./internal/wal/handle.js"
 import * as lifecycle from "./internal/wal/lifecycle.js"
+import * as internalNoop from "./internal/wal/noop.js"
 import * as LoraCodec from "./LoraCodec.js"
-import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
+import type { Lsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
-import * as Replay from "./Replay.js"
+import type * as Replay from "./Replay.js"
 import type * as Segment from "./Segment.js"
-import { SyncMode, type WalConfig } from "./WalConfig.js"
-import type { BufferError, OpenError, SyncError, TruncateError, WriteError } from "./WalError.js"
+import type { SyncMode, WalConfig } from "./WalConfig.js"
+import type { BufferError, Io, OpenError, SyncError, TruncateError, WriteError } from "./WalError.js"
 
 /**
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = Symbol.for("@lora-wal/core/Wal")
+export const TypeId: unique symbol = handle.TypeId
 
 /**
  * @since 0.1.0
@@ -58,7 +60,7 @@ export interface Status {
   readonly activeSegmentId: Segment.SegmentId
   readonly oldestSegmentId: Segment.SegmentId
   /** The failure that poisoned the log; once set, every write fails with `Poisoned` carrying it. */
-  readonly bgFailure: Option.Option<import("./WalError.js").Io>
+  readonly bgFailure: Option.Option<Io>
 }
 
 /**
@@ -287,47 +289,7 @@ export const layerAs = <I, A, E = never, R = never>(
  * @since 0.1.0
  * @category constructors
  */
-export const noop: Wal<MutationEvent> = (() => {
-  const zero = unsafeLsn(0n)
-  const status: Status = {
-    durableLsn: zero,
-    nextLsn: zero,
-    activeSegmentId: 1n as Segment.SegmentId,
-    oldestSegmentId: 1n as Segment.SegmentId,
-    bgFailure: Option.none()
-  }
-  const none = Effect.succeed(zero)
-  return {
-    [TypeId]: TypeId,
-    dir: "",
-    syncMode: SyncMode.None(),
-    recovery: {
-      committedEvents: [],
-      summary: Replay.emptySummary,
-      tornTailTruncated: false,
-      removedInterruptedSegment: Option.none(),
-      startedNewSegment: false
-    },
-    commitTx: () => Effect.succeed(Option.none()),
-    withTransaction: (body) =>
-      Effect.scoped(Effect.map(body({ append: () => Effect.void, appendAll: () => Effect.void }), (value) => ({
-        value,
-        commitLsn: Option.none()
-      }))),
-    begin: none,
-    append: () => none,
-    appendBatch: () => none,
-    commit: () => none,
-    abort: () => none,
-    checkpointMarker: () => none,
-    flush: Effect.void,
-    forceFsync: Effect.void,
-    truncateUpTo: () => Effect.void,
-    status: Effect.succeed(status),
-    durableLsn: none,
-    nextLsn: none
-  }
-})()
+export const noop: Wal<MutationEvent> = internalNoop.noop
 
 /**
  * @since 0.1.0

@@ -9,13 +9,16 @@ import * as Option from "effect/Option"
 import { type Lsn, unsafeMake as unsafeLsn } from "../../Lsn.js"
 import type * as Segment from "../../Segment.js"
 import type { Io, SyncError, WriteError } from "../../WalError.js"
-import { type Committed, type PendingTransaction, type Status, TypeId, type Wal } from "../../Wal.js"
+import type { Committed, PendingTransaction, Status, TypeId as WalTypeId, Wal } from "../../Wal.js"
 import * as WalMetrics from "../../WalMetrics.js"
 import { withSpan } from "../tracing.js"
 import type { Recovered } from "./recovery.js"
 import { healthy, type LogState } from "./state.js"
 import * as Truncation from "./truncation.js"
 import { sinceMillis, type WritePath } from "./writePath.js"
+
+/** @internal */
+export const TypeId: WalTypeId = Symbol.for("@lora-wal/core/Wal") as WalTypeId
 
 /** @internal */
 export const makeHandle = <A>(options: {
