@@ -96,8 +96,9 @@ describe(`fuzz (seed ${SEED})`, () => {
       }
     }
     console.log(`record fuzz: ${RUNS} cases`, outcomes)
-    expect(outcomes.record + outcomes.end + outcomes.failure).toBe(RUNS)
-    // The reframed cases exercise the payload decoder, not just the CRC check.
+    // The mutations reach every outcome, and the reframed cases exercise the payload decoder, not just the CRC check.
+    expect(outcomes.record).toBeGreaterThan(0)
+    expect(outcomes.end).toBeGreaterThan(0)
     expect(outcomes.failure).toBeGreaterThan(RUNS / 2)
   })
 
@@ -124,7 +125,8 @@ describe(`fuzz (seed ${SEED})`, () => {
         tags.set(tag, (tags.get(tag) ?? 0) + 1)
       }
       console.log(`segment fuzz: ${RUNS} cases`, Object.fromEntries(tags))
-      expect(Array.from(tags.values()).reduce((a, b) => a + b)).toBe(RUNS)
+      // The damage reaches a clean replay (a torn tail), a bad header and a malformed listing alike.
+      expect([...tags.keys()]).toEqual(expect.arrayContaining(["ok", "BadSegmentHeader", "Malformed"]))
     }))
 
   it.effect("a record claiming 4 GiB in a 1 KiB file fails without reading or allocating it", () =>
