@@ -15,6 +15,7 @@
  * follow the format; becomes `WalError.Decode` with this message.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class DecodeFailure extends Error {
   override readonly name = "DecodeFailure"
@@ -25,6 +26,7 @@ export class DecodeFailure extends Error {
  * `WalError.Encode` with this message.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class EncodeFailure extends Error {
   override readonly name = "EncodeFailure"
@@ -39,6 +41,7 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
  * elements can be copied byte for byte (keeping NaN payloads exactly).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const littleEndianHost: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
@@ -47,6 +50,7 @@ export const littleEndianHost: boolean = new Uint8Array(new Uint16Array([1]).buf
  * allocating per append.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export class Writer {
   bytes: Uint8Array
@@ -191,6 +195,7 @@ export class Writer {
  * so decoded values stay valid when the input buffer is reused.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export class Reader {
   readonly bytes: Uint8Array
@@ -343,6 +348,7 @@ const decodeUtf8 = (bytes: Uint8Array): string => {
  * strings compares UTF-16 units and differs for astral characters.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const compareUtf8 = (a: string, b: string): number => {
   const n = Math.min(a.length, b.length)

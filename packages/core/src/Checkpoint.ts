@@ -38,6 +38,7 @@ const NAME = /^snapshot-([0-9]{20})\.snap$/
  * A snapshot's file name: its LSN zero-padded to 20 digits, so names sort by LSN.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const fileName = (lsn: Lsn): string => `snapshot-${lsn.toString().padStart(20, "0")}.snap`
 
@@ -45,6 +46,7 @@ export const fileName = (lsn: Lsn): string => `snapshot-${lsn.toString().padStar
  * A snapshot file's bytes: magic, LSN, payload length, payload, CRC32 of all before it.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodeSnapshot = (lsn: Lsn, payload: Uint8Array): Uint8Array => {
   const w = new Writer(FIXED + payload.length + 4)
@@ -60,6 +62,7 @@ export const encodeSnapshot = (lsn: Lsn, payload: Uint8Array): Uint8Array => {
  * The LSN and payload of an intact snapshot file, or `undefined` for anything else.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const decodeSnapshot = (bytes: Uint8Array): { readonly lsn: Lsn; readonly payload: Uint8Array } | undefined => {
   if (bytes.length < FIXED + 4 || !MAGIC.every((b, i) => bytes[i] === b)) return undefined
@@ -77,6 +80,7 @@ const io = Io.fromPlatform
  * place, then the directory fsynced.
  *
  * @since 0.1.0
+ * @category snapshots
  */
 export const writeSnapshot = (
   dir: string,
@@ -105,6 +109,7 @@ export const writeSnapshot = (
  * An intact snapshot file: its LSN, where it is, and the caller's payload.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Snapshot {
   readonly lsn: Lsn
@@ -140,6 +145,7 @@ const readSnapshots = (
  * Intact snapshots in `dir`, newest first (damaged or temporary files are skipped).
  *
  * @since 0.1.0
+ * @category snapshots
  */
 export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, FileSystem.FileSystem | Path.Path> =>
   readSnapshots(dir, Infinity)
@@ -151,7 +157,25 @@ export const listSnapshots = (dir: string): Effect.Effect<Array<Snapshot>, Io, F
  * recovery that has to fall back to it (the newest damaged) finds every
  * record after it. Returns the snapshot's LSN.
  *
+ * @example
+ * ```ts
+ * import { Checkpoint, Wal } from "@lora-wal/core"
+ * import { Effect } from "effect"
+ *
+ * declare const serializeState: () => Uint8Array // yours: held unchanged while this runs
+ *
+ * const program = Effect.gen(function*() {
+ *   const wal = yield* Wal.Wal
+ *   const lsn = yield* Checkpoint.checkpoint(wal, {
+ *     snapshotDir: "/var/lib/app/snapshots",
+ *     write: () => Effect.sync(serializeState)
+ *   })
+ *   yield* Effect.log(`snapshot at lsn ${lsn}`)
+ * })
+ * ```
+ *
  * @since 0.1.0
+ * @category checkpoints
  */
 export const checkpoint = <A, WE, WR>(
   wal: Wal.Wal<A>,
@@ -238,6 +262,25 @@ const recoverWith = <A, E, R>(
  * (or use `onTransaction`), before any new append. Fails with `Malformed`
  * when the log no longer reaches back to the snapshot (records between
  * them were removed): recovering would silently skip them.
+ *
+ * @example
+ * ```ts
+ * import { Checkpoint, type MutationEvent } from "@lora-wal/core"
+ * import { Effect, Option } from "effect"
+ *
+ * declare const loadState: (payload: Uint8Array) => void // yours
+ * declare const apply: (event: MutationEvent.MutationEvent) => void // yours
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const { snapshot, wal } = yield* Checkpoint.recover({
+ *     dir: "/var/lib/app/wal",
+ *     snapshotDir: "/var/lib/app/snapshots"
+ *   })
+ *   if (Option.isSome(snapshot)) loadState(snapshot.value.payload)
+ *   for (const event of wal.recovery.committedEvents) apply(event)
+ *   // ... serve, appending with wal.withTransaction, until the scope closes
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category recovery

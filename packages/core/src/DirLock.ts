@@ -27,6 +27,8 @@ import { AlreadyOpen, Io } from "./WalError.js"
 export const LOCK_FILE = ".lora-wal.lock"
 
 /**
+ * Brands every {@link DirLock}, whichever platform implemented it.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -39,6 +41,10 @@ export const TypeId: unique symbol = Symbol.for("@lora-wal/core/DirLock")
 export type TypeId = typeof TypeId
 
 /**
+ * The service a log takes its directory lock from. Use the Node layer
+ * (`NodeDirLock.layer`) in production and {@link layerMemory} over a memory
+ * filesystem; {@link make} builds one for another platform.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -49,6 +55,9 @@ export interface DirLock {
 }
 
 /**
+ * The tag `Wal.make` reads the lock from: provide a layer of it beside the
+ * filesystem.
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -65,9 +74,10 @@ export const make = (acquire: DirLock["acquire"]): DirLock => ({ [TypeId]: TypeI
 
 /**
  * Creates the (empty, owner-only) lock file if it is missing, as lora-wal
- * does; it stays after release.
+ * does; it stays after release. For implementations of {@link DirLock}.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const touchLockFile = (
   fs: FileSystem.FileSystem,
@@ -85,6 +95,7 @@ export const touchLockFile = (
  * filesystems (like the memory one) that no other process can see.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeMemory: Effect.Effect<DirLock, never, FileSystem.FileSystem | Path.Path> = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
@@ -106,9 +117,11 @@ export const makeMemory: Effect.Effect<DirLock, never, FileSystem.FileSystem | P
 })
 
 /**
- * The in-process lock as a layer.
+ * The in-process lock ({@link makeMemory}) as a layer, for tests over a
+ * memory filesystem.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerMemory: Layer.Layer<DirLock, never, FileSystem.FileSystem | Path.Path> = Layer.effect(
   DirLock,

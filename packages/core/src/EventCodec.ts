@@ -16,7 +16,12 @@ import * as Schema from "effect/Schema"
 import { DecodeFailure, EncodeFailure, Reader, type Writer } from "./Bytes.js"
 
 /**
+ * Writes and reads the events of one type, one at a time. Build one with
+ * {@link fromSchema} for JSON-encodable events, or with {@link make} for a
+ * hand-written binary format, and pass it as a log's `codec`.
+ *
  * @since 0.1.0
+ * @category models
  */
 export interface EventCodec<E> {
   /** Four bytes that open every payload written with this codec. */
@@ -32,6 +37,7 @@ export interface EventCodec<E> {
  * string, or bytes).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = <E>(options: {
   readonly magic: string | Uint8Array
@@ -50,7 +56,25 @@ export const make = <E>(options: {
  * its encoded JSON text. Payloads start with `LWS\0` unless another magic is
  * given, so the LoraDB codec refuses them.
  *
+ * @example
+ * ```ts
+ * import { EventCodec, Wal } from "@lora-wal/core"
+ * import { Effect, Schema } from "effect"
+ *
+ * const BankEvent = Schema.Union(
+ *   Schema.TaggedStruct("Deposit", { account: Schema.String, cents: Schema.Number }),
+ *   Schema.TaggedStruct("Withdrawal", { account: Schema.String, cents: Schema.Number })
+ * )
+ * const codec = EventCodec.fromSchema(BankEvent)
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const wal = yield* Wal.make({ dir: "bank-wal", codec })
+ *   return yield* wal.commitTx([{ _tag: "Deposit", account: "alice", cents: 500 }])
+ * }))
+ * ```
+ *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromSchema = <A, I>(
   schema: Schema.Schema<A, I>,
@@ -90,6 +114,7 @@ const writeMagic = (codec: EventCodec<unknown>, writer: Writer): void => writer.
  * Appends the payload of a `Mutation` record (one event).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodeEvent = <E>(codec: EventCodec<E>, writer: Writer, event: E): void => {
   writeMagic(codec as EventCodec<unknown>, writer)
@@ -100,6 +125,7 @@ export const encodeEvent = <E>(codec: EventCodec<E>, writer: Writer, event: E): 
  * Appends the payload of a `MutationBatch` record.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodeBatch = <E>(codec: EventCodec<E>, writer: Writer, events: ReadonlyArray<E>): void => {
   writeMagic(codec as EventCodec<unknown>, writer)
@@ -128,6 +154,7 @@ const finish = (reader: Reader): void => {
  * Reads the payload of a `Mutation` record; throws `DecodeFailure`.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const decodeEvent = <E>(codec: EventCodec<E>, payload: Uint8Array): E => {
   const reader = openPayload(codec as EventCodec<unknown>, payload)
@@ -140,6 +167,7 @@ export const decodeEvent = <E>(codec: EventCodec<E>, payload: Uint8Array): E => 
  * Reads the payload of a `MutationBatch` record; throws `DecodeFailure`.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const decodeBatch = <E>(codec: EventCodec<E>, payload: Uint8Array): Array<E> => {
   const reader = openPayload(codec as EventCodec<unknown>, payload)

@@ -21,6 +21,7 @@ import { Io } from "./WalError.js"
  * A segment header as found, valid or not.
  *
  * @since 0.1.0
+ * @category models
  */
 export type HeaderInfo =
   | { readonly complete: false; readonly length: number }
@@ -39,6 +40,7 @@ export type HeaderInfo =
  * (`declaredLength` undefined when not even the length prefix is there).
  *
  * @since 0.1.0
+ * @category models
  */
 export type RecordInfo =
   | {
@@ -59,7 +61,11 @@ export type RecordInfo =
   }
 
 /**
+ * One file of the directory as {@link inspectDir} found it: size and CRC for
+ * every file, plus the header and record framing when it is a segment.
+ *
  * @since 0.1.0
+ * @category models
  */
 export interface FileInfo {
   readonly name: string
@@ -75,6 +81,7 @@ export interface FileInfo {
  * Walks the record framing of one segment's bytes.
  *
  * @since 0.1.0
+ * @category inspection
  */
 export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
   const records: Array<RecordInfo> = []
@@ -105,6 +112,7 @@ export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
  * Reads a segment header's fields without rejecting it.
  *
  * @since 0.1.0
+ * @category inspection
  */
 export const header = (bytes: Uint8Array): HeaderInfo => {
   if (bytes.length < Segment.HEADER_LEN) return { complete: false, length: bytes.length }
@@ -125,6 +133,7 @@ export const header = (bytes: Uint8Array): HeaderInfo => {
  * Every file of `dir`, by name, with segment headers and record framing.
  *
  * @since 0.1.0
+ * @category inspection
  */
 export const inspectDir = (
   dir: string,

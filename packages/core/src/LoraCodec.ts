@@ -21,6 +21,7 @@ import type { Properties, PropertyValue, VectorValues } from "./PropertyValue.js
  * its stack long before a depth that deep is useful.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const MAX_NESTING = 1024
 
@@ -417,6 +418,7 @@ const readEvent = (r: Reader): MutationEvent => {
  * The LoraDB codec (payload magic `LW1\0`), the log's default.
  *
  * @since 0.1.0
+ * @category codecs
  */
 export const codec: EventCodec.EventCodec<MutationEvent> = EventCodec.make({
   magic: "LW1\0",

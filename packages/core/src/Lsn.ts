@@ -12,6 +12,7 @@ import * as Brand from "effect/Brand"
  * A record's log sequence number (u64).
  *
  * @since 0.1.0
+ * @category models
  */
 export type Lsn = bigint & Brand.Brand<"@lora-wal/core/Lsn">
 
@@ -19,6 +20,7 @@ export type Lsn = bigint & Brand.Brand<"@lora-wal/core/Lsn">
  * The largest LSN the format can hold (2^64 - 1).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const MAX_U64 = 0xffff_ffff_ffff_ffffn
 
@@ -27,6 +29,7 @@ export const MAX_U64 = 0xffff_ffff_ffff_ffffn
  * from configuration or the command line cannot wrap silently.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const Lsn = Brand.refined<Lsn>(
   (n) => n >= 0n && n <= MAX_U64,
@@ -38,6 +41,7 @@ export const Lsn = Brand.refined<Lsn>(
  * or produced by allocation), kept cheap because it sits on the hot path.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const unsafeMake = (n: bigint): Lsn => n as Lsn
 
@@ -45,6 +49,7 @@ export const unsafeMake = (n: bigint): Lsn => n as Lsn
  * "Nothing written yet": the fence that replays everything.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const zero: Lsn = unsafeMake(0n)
 
@@ -52,6 +57,7 @@ export const zero: Lsn = unsafeMake(0n)
  * The LSN allocated after `lsn`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const next = (lsn: Lsn): Lsn => unsafeMake(lsn + 1n)
 
@@ -60,6 +66,7 @@ export const next = (lsn: Lsn): Lsn => unsafeMake(lsn + 1n)
  * returning `undefined` for anything that is not a u64.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const parse = (text: string): Lsn | undefined => {
   if (!/^[0-9]{1,20}$/.test(text)) return undefined

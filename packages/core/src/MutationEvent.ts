@@ -8,14 +8,25 @@
  */
 import type { Properties, PropertyValue } from "./PropertyValue.js"
 
-/** @since 0.1.0 */
+/**
+ * A node created with its labels and properties.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateNode {
   readonly _tag: "CreateNode"
   readonly id: bigint
   readonly labels: ReadonlyArray<string>
   readonly properties: Properties
 }
-/** @since 0.1.0 */
+
+/**
+ * A relationship of type `relType` created from node `src` to node `dst`, with its properties.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateRelationship {
   readonly _tag: "CreateRelationship"
   readonly id: bigint
@@ -24,66 +35,131 @@ export interface CreateRelationship {
   readonly relType: string
   readonly properties: Properties
 }
-/** @since 0.1.0 */
+
+/**
+ * One property of a node set (added or replaced).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SetNodeProperty {
   readonly _tag: "SetNodeProperty"
   readonly nodeId: bigint
   readonly key: string
   readonly value: PropertyValue
 }
-/** @since 0.1.0 */
+
+/**
+ * One property removed from a node.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RemoveNodeProperty {
   readonly _tag: "RemoveNodeProperty"
   readonly nodeId: bigint
   readonly key: string
 }
-/** @since 0.1.0 */
+
+/**
+ * A label added to a node.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AddNodeLabel {
   readonly _tag: "AddNodeLabel"
   readonly nodeId: bigint
   readonly label: string
 }
-/** @since 0.1.0 */
+
+/**
+ * A label removed from a node.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RemoveNodeLabel {
   readonly _tag: "RemoveNodeLabel"
   readonly nodeId: bigint
   readonly label: string
 }
-/** @since 0.1.0 */
+
+/**
+ * One property of a relationship set (added or replaced).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SetRelationshipProperty {
   readonly _tag: "SetRelationshipProperty"
   readonly relId: bigint
   readonly key: string
   readonly value: PropertyValue
 }
-/** @since 0.1.0 */
+
+/**
+ * One property removed from a relationship.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RemoveRelationshipProperty {
   readonly _tag: "RemoveRelationshipProperty"
   readonly relId: bigint
   readonly key: string
 }
-/** @since 0.1.0 */
+
+/**
+ * A relationship deleted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DeleteRelationship {
   readonly _tag: "DeleteRelationship"
   readonly relId: bigint
 }
-/** @since 0.1.0 */
+
+/**
+ * A node deleted (Cypher's `DELETE`); {@link DetachDeleteNode} is a node
+ * deleted with its relationships.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DeleteNode {
   readonly _tag: "DeleteNode"
   readonly nodeId: bigint
 }
-/** @since 0.1.0 */
+
+/**
+ * A node deleted with all its relationships (Cypher's `DETACH DELETE`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DetachDeleteNode {
   readonly _tag: "DetachDeleteNode"
   readonly nodeId: bigint
 }
-/** @since 0.1.0 */
+
+/**
+ * The whole graph cleared: every node and relationship removed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Clear {
   readonly _tag: "Clear"
 }
 
 /**
+ * Any LoraDB graph change: what the default codec (`LoraCodec.codec`) writes
+ * and what replay of a LoraDB log yields. Switch on `_tag`.
+ *
  * @since 0.1.0
+ * @category models
  */
 export type MutationEvent =
   | CreateNode

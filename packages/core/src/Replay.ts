@@ -245,6 +245,25 @@ const collect = <A>(dir: string, codec: EventCodec<A>, options: ReadOptions) => 
 
 /**
  * Replays `dir` and collects every committed event: lora-wal's `replay_dir`.
+ * Simplest for small logs and diagnostics; the events are all held in
+ * memory, so recover a large log with {@link run} or {@link stream}.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext, NodeRuntime } from "@effect/platform-node"
+ * import { Replay } from "@lora-wal/core"
+ * import { Console, Effect, Option } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const outcome = yield* Replay.replayDir("/var/lib/app/wal")
+ *   yield* Console.log(`${outcome.committedEvents.length} events, highest lsn ${outcome.maxLsn}`)
+ *   if (Option.isSome(outcome.tornTail)) {
+ *     yield* Console.log(`stopped early: ${outcome.tornTail.value.classification}`)
+ *   }
+ * })
+ *
+ * program.pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
+ * ```
  *
  * @since 0.1.0
  * @category replay
@@ -288,6 +307,20 @@ const streamWith = <A>(
  * ends the stream as it ends the log; damage with committed records after
  * it fails the stream with `Corruption` once everything before it has been
  * emitted (use {@link run} for the full summary).
+ *
+ * @example
+ * ```ts
+ * import { type MutationEvent, Replay } from "@lora-wal/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * declare const snapshotLsn: bigint // yours: the LSN of the snapshot you loaded
+ * declare const apply: (event: MutationEvent.MutationEvent) => Effect.Effect<void> // yours
+ *
+ * const program = Replay.stream("/var/lib/app/wal", { fence: snapshotLsn }).pipe(
+ *   Stream.mapConcat((tx) => tx.events),
+ *   Stream.runForEach(apply)
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category replay

@@ -15,31 +15,59 @@ import { BadSegmentHeader, Truncated } from "./WalError.js"
  * rotation adds 1; the newest segment (highest id) is the active one.
  *
  * @since 0.1.0
+ * @category models
  */
 export type SegmentId = bigint & Brand.Brand<"@lora-wal/core/SegmentId">
 
 /**
+ * Checked constructor: rejects ids outside 1..2^64-1 (0 is never a segment).
+ *
  * @since 0.1.0
+ * @category constructors
  */
 export const SegmentId = Brand.refined<SegmentId>(
   (n) => n >= 1n && n <= 0xffff_ffff_ffff_ffffn,
   (n) => Brand.error(`segment id ${n} is outside 1..2^64-1`)
 )
 
-/** @since 0.1.0 */
+/**
+ * The size of a segment header in bytes; records start after it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const HEADER_LEN = 32
 
-/** `LORAWAL` then a NUL byte. @since 0.1.0 */
+/**
+ * `LORAWAL` then a NUL byte.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAGIC: Uint8Array = Uint8Array.from([0x4c, 0x4f, 0x52, 0x41, 0x57, 0x41, 0x4c, 0x00])
 
-/** The only format version lora-wal 0.8.3 writes and accepts. @since 0.1.0 */
+/**
+ * The only format version lora-wal 0.8.3 writes and accepts.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const FORMAT_VERSION = 1
 
-/** Header flag bit 0: the segment was closed by rotation and takes no appends. @since 0.1.0 */
+/**
+ * Header flag bit 0: the segment was closed by rotation and takes no appends.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const FLAG_SEALED = 1
 
 /**
+ * A decoded segment header: the format version, the lowest LSN the segment's
+ * records may have, and the flags (see {@link isSealed}).
+ *
  * @since 0.1.0
+ * @category models
  */
 export interface Header {
   readonly formatVersion: number
@@ -47,13 +75,19 @@ export interface Header {
   readonly flags: number
 }
 
-/** @since 0.1.0 */
+/**
+ * Whether the segment was sealed by rotation (no appends go to it).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isSealed = (header: Header): boolean => (header.flags & FLAG_SEALED) !== 0
 
 /**
  * The file name of a segment: the id zero-padded to 10 digits, then `.wal`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const fileName = (id: SegmentId): string => `${id.toString().padStart(10, "0")}.wal`
 
@@ -62,6 +96,7 @@ export const fileName = (id: SegmentId): string => `${id.toString().padStart(10,
  * (a stray `*.wal.tmp` must not block open).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const parseFileName = (name: string): SegmentId | undefined => {
   const match = /^([0-9]{1,20})\.wal$/.exec(name)
@@ -75,6 +110,7 @@ export const parseFileName = (name: string): SegmentId | undefined => {
  * the first 28 bytes.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodeHeader = (header: { readonly baseLsn: Lsn; readonly flags?: number }): Uint8Array => {
   const bytes = new Uint8Array(HEADER_LEN)
@@ -92,6 +128,7 @@ export const encodeHeader = (header: { readonly baseLsn: Lsn; readonly flags?: n
  * version.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const decodeHeader = (bytes: Uint8Array): Either.Either<Header, Truncated | BadSegmentHeader> => {
   if (bytes.length < HEADER_LEN) return Either.left(new Truncated({ expected: HEADER_LEN, actual: bytes.length }))

@@ -37,6 +37,8 @@ import type { SyncMode, WalConfig } from "./WalConfig.js"
 import type { BufferError, Io, OpenError, SyncError, TruncateError, WriteError } from "./WalError.js"
 
 /**
+ * Marks a log handle, so `isWal` can recognise one among unknown values.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -49,6 +51,9 @@ export const TypeId: unique symbol = handle.TypeId
 export type TypeId = typeof TypeId
 
 /**
+ * Where the log stands: what is durable, what comes next, which segments
+ * hold it, and whether a failure has poisoned it.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -292,6 +297,9 @@ export const layerAs = <I, A, E = never, R = never>(
 export const noop: Wal<MutationEvent> = internalNoop.noop
 
 /**
+ * The switched-off log as a layer, for programs that run with the log
+ * disabled (or tests that do not care about durability).
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -21,6 +21,7 @@ import * as Option from "effect/Option"
  * - `None`: never fsync (rotation still does). For data you can rebuild.
  *
  * @since 0.1.0
+ * @category models
  */
 export type SyncMode = Data.TaggedEnum<{
   PerCommit: {}
@@ -32,6 +33,7 @@ export type SyncMode = Data.TaggedEnum<{
  * Constructors and matchers for {@link SyncMode}.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const SyncMode = Data.taggedEnum<SyncMode>()
 
@@ -40,6 +42,7 @@ export const SyncMode = Data.taggedEnum<SyncMode>()
  * spell sync modes.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const parseSyncMode = (text: string): Either.Either<SyncMode, string> => {
   const value = text.trim().toLowerCase()
@@ -58,6 +61,7 @@ export const parseSyncMode = (text: string): Either.Either<SyncMode, string> => 
  * Spells a sync mode the way {@link parseSyncMode} reads it.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const formatSyncMode: (mode: SyncMode) => string = SyncMode.$match({
   PerCommit: () => "per-commit",
@@ -69,11 +73,17 @@ export const formatSyncMode: (mode: SyncMode) => string = SyncMode.$match({
  * lora-wal's default segment size: 8 MiB.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const DEFAULT_SEGMENT_TARGET_BYTES = 8 * 1024 * 1024
 
 /**
+ * Whether and how to run the log: `Disabled` opens nothing (so a service can
+ * ship with the log off), `Enabled` names the directory, sync mode and
+ * segment size. `Wal.layerConfig` turns one into a layer.
+ *
  * @since 0.1.0
+ * @category models
  */
 export type WalConfig = Data.TaggedEnum<{
   Disabled: {}
@@ -81,7 +91,11 @@ export type WalConfig = Data.TaggedEnum<{
 }>
 
 /**
+ * Constructors and matchers for {@link WalConfig}; {@link enabled} fills in
+ * the defaults.
+ *
  * @since 0.1.0
+ * @category constructors
  */
 export const WalConfig = Data.taggedEnum<WalConfig>()
 
@@ -89,6 +103,7 @@ export const WalConfig = Data.taggedEnum<WalConfig>()
  * An enabled configuration with lora-wal's defaults (PerCommit, 8 MiB).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const enabled = (
   dir: string,
@@ -114,6 +129,7 @@ const syncModeConfig: Config.Config<SyncMode> = Config.string("SYNC_MODE").pipe(
  * `ConfigError` naming the variable.
  *
  * @since 0.1.0
+ * @category config
  */
 export const config: Config.Config<WalConfig> = Config.all({
   dir: Config.option(Config.nonEmptyString("DIR")),

@@ -13,28 +13,58 @@ import * as Metric from "effect/Metric"
 
 const latencyBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
 
-/** Milliseconds from `commitTx` called to returned (including the fsync wait under PerCommit). @since 0.1.0 */
+/**
+ * Milliseconds from `commitTx` called to returned (including the fsync wait under PerCommit).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const commitLatency = Metric.timerWithBoundaries(
   "lora_wal_commit_latency_ms",
   latencyBoundaries,
   "commitTx latency in milliseconds"
 )
 
-/** Milliseconds per fsync of a segment. @since 0.1.0 */
+/**
+ * Milliseconds per fsync of a segment.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const fsyncDuration = Metric.timerWithBoundaries(
   "lora_wal_fsync_duration_ms",
   latencyBoundaries,
   "segment fsync duration in milliseconds"
 )
 
-/** Bytes handed to the OS. @since 0.1.0 */
+/**
+ * Bytes handed to the OS.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const bytesWritten = Metric.counter("lora_wal_bytes_written", { description: "bytes written to segments", incremental: true })
 
-/** Records appended. @since 0.1.0 */
+/**
+ * Records appended.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const recordsWritten = Metric.counter("lora_wal_records_written", { description: "records appended", incremental: true })
 
-/** Segments sealed by rotation. @since 0.1.0 */
+/**
+ * Segments sealed by rotation.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const segmentsRotated = Metric.counter("lora_wal_segments_rotated", { description: "segments sealed by rotation", incremental: true })
 
-/** Bytes read by replay (progress of a long replay). @since 0.1.0 */
+/**
+ * Bytes read by replay (progress of a long replay).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const replayBytes = Metric.counter("lora_wal_replay_bytes", { description: "bytes read by replay", incremental: true })

@@ -20,6 +20,7 @@ import { CrcMismatch, Decode, Encode, type RecordError, Truncated, UnknownKind }
  * The kind byte of each record type.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const Kind = {
   Mutation: 1,
@@ -30,10 +31,20 @@ export const Kind = {
   MutationBatch: 6
 } as const
 
-/** @since 0.1.0 */
+/**
+ * The name of a record kind, as {@link kindNames} maps kind bytes to it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type KindName = keyof typeof Kind
 
-/** Kind byte to name (index 0 unused). @since 0.1.0 */
+/**
+ * Kind byte to name (index 0 unused).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const kindNames: ReadonlyArray<KindName | undefined> = [
   undefined,
   "Mutation",
@@ -44,17 +55,35 @@ export const kindNames: ReadonlyArray<KindName | undefined> = [
   "MutationBatch"
 ]
 
-/** Bytes before the payload: length, kind, lsn, tx_begin_lsn. @since 0.1.0 */
+/**
+ * Bytes before the payload: length, kind, lsn, tx_begin_lsn.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const HEADER_LEN = 21
-/** The smallest record: a marker (header + CRC). @since 0.1.0 */
+
+/**
+ * The smallest record: a marker (header + CRC).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MIN_LEN = 25
-/** Largest length the u32 prefix can state. @since 0.1.0 */
+
+/**
+ * Largest length the u32 prefix can state.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_LEN = 0xffff_ffff
 
 /**
  * One record, generic over the event type its codec carries.
  *
  * @since 0.1.0
+ * @category models
  */
 export type WalRecord<E> =
   | { readonly _tag: "Mutation"; readonly lsn: Lsn; readonly txBeginLsn: Lsn; readonly event: E }
@@ -69,6 +98,7 @@ export type WalRecord<E> =
  * checkpoint's snapshot LSN, or 0 for a TxBegin.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const slotLsn = <E>(record: WalRecord<E>): bigint => {
   switch (record._tag) {
@@ -86,6 +116,7 @@ export const slotLsn = <E>(record: WalRecord<E>): bigint => {
  * the writer is left exactly as it was.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encode = <E>(
   codec: EventCodec.EventCodec<E>,
@@ -124,6 +155,7 @@ export const encode = <E>(
  * at the payload.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Frame {
   readonly length: number
@@ -141,6 +173,7 @@ export interface Frame {
  * prefix is incomplete; `declared` is the length prefix when it was read).
  *
  * @since 0.1.0
+ * @category models
  */
 export type FrameAt =
   | { readonly _tag: "End" }
@@ -152,6 +185,7 @@ export type FrameAt =
  * Reads the frame at `offset` in `bytes[..end]`, computing its CRC.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const frameAt = (bytes: Uint8Array, offset: number, end: number): FrameAt => {
   const available = end - offset
@@ -192,6 +226,7 @@ const viewOf = (bytes: Uint8Array): DataView => {
  * The outcome of decoding at one position.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Decoded<E> =
   | { readonly _tag: "End" }
@@ -207,6 +242,7 @@ const failure = (error: RecordError): Decoded<never> => ({ _tag: "Failure", erro
  * minimum length, completeness, kind, CRC, marker payload, payload.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const decode = <E>(
   codec: EventCodec.EventCodec<E>,
@@ -283,6 +319,7 @@ export const decode = <E>(
  * corruption in the middle of the log (committed records follow it).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const findWellFormed = (
   bytes: Uint8Array,

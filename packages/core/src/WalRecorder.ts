@@ -33,6 +33,8 @@ import {
 } from "./WalError.js"
 
 /**
+ * Brands every {@link WalRecorder}.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -115,6 +117,11 @@ export class RecorderPoisoned extends Schema.TaggedError<RecorderPoisoned>(
 export type Mirror = (dir: string, options: { readonly force: boolean }) => Effect.Effect<void, unknown>
 
 /**
+ * A query bracket over one log, for a store that applies each mutation as it
+ * goes and logs the query's mutations as one transaction at its end. Run each
+ * query through `withQuery`; the other members are the low-level steps it
+ * combines and the log operations, guarded by the poisoning.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -165,7 +172,33 @@ interface Poisoning {
 }
 
 /**
- * A recorder over `wal`.
+ * A recorder over `wal`. With a `mirror`, each flush also copies the durable
+ * log elsewhere, and truncation force-persists the mirror instead of deleting
+ * history.
+ *
+ * @example
+ * ```ts
+ * import { PropertyValue, Wal, WalRecorder } from "@lora-wal/core"
+ * import { Effect } from "effect"
+ *
+ * declare const applyToStore: (id: bigint) => Effect.Effect<void> // yours
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const wal = yield* Wal.make({ dir: "/var/lib/app/wal" })
+ *   const recorder = WalRecorder.make(wal)
+ *   // Commits what the query recorded when it succeeds; aborts on failure or interruption.
+ *   const { commitLsn } = yield* recorder.withQuery(Effect.gen(function*() {
+ *     yield* applyToStore(1n)
+ *     yield* recorder.record({
+ *       _tag: "CreateNode",
+ *       id: 1n,
+ *       labels: ["Person"],
+ *       properties: PropertyValue.properties({ name: PropertyValue.string("Ada") })
+ *     })
+ *   }))
+ *   return commitLsn
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category constructors

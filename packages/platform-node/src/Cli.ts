@@ -390,6 +390,7 @@ const verifyCommand = Command.make(
  * The root command.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const command = Command.make("lora-wal").pipe(
   Command.withDescription("inspect and replay lora-wal write-ahead logs"),
@@ -400,5 +401,6 @@ export const command = Command.make("lora-wal").pipe(
  * Runs the tool on `argv` (as `process.argv`).
  *
  * @since 0.1.0
+ * @category running
  */
 export const run = Command.run(command, { name: "lora-wal", version: "0.1.0" })

@@ -277,7 +277,20 @@ export const layerWith = (options: { readonly kind: Kind }): Layer.Layer<DirLock
 /**
  * The lock kind read from `LORA_WAL_LOCK` when the layer is built (default
  * `auto`: the kernel lock when fs-ext loads, else the pid-file fallback). An
- * unknown value fails with a `ConfigError` naming the variable.
+ * unknown value fails with a `ConfigError` naming the variable. The lock
+ * `NodeWal.layer` uses; provide it yourself when wiring `Wal.layer` by hand.
+ *
+ * @example
+ * ```ts
+ * import { NodeFileSystem, NodePath } from "@effect/platform-node"
+ * import { Wal } from "@lora-wal/core"
+ * import { NodeDirLock } from "@lora-wal/platform-node"
+ * import { Layer } from "effect"
+ *
+ * const WalLive = Wal.layer({ dir: "/var/lib/app/wal" }).pipe(
+ *   Layer.provide(Layer.mergeAll(NodeDirLock.layer, NodeFileSystem.layer, NodePath.layer))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category layers

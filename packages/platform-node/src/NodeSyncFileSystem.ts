@@ -135,6 +135,7 @@ const make = (fsync: Fsync): Layer.Layer<FileSystem.FileSystem> =>
  * but the event loop waits for every fsync.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<FileSystem.FileSystem> = make("blocking")
 
@@ -143,5 +144,6 @@ export const layer: Layer.Layer<FileSystem.FileSystem> = make("blocking")
  * Group commits without ever blocking the event loop on the disk.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerSyncWrites: Layer.Layer<FileSystem.FileSystem> = make("threadPool")

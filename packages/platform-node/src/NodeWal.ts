@@ -42,6 +42,29 @@ const fileSystems = {
  * The log described by `config`, on the file I/O that `options.io` picks.
  * The lock's kind comes from `LORA_WAL_LOCK` (see `NodeDirLock.layer`).
  *
+ * @example
+ * ```ts
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { type MutationEvent, Wal, WalConfig } from "@lora-wal/core"
+ * import { NodeWal } from "@lora-wal/platform-node"
+ * import { Effect } from "effect"
+ *
+ * declare const applyToStore: (event: MutationEvent.MutationEvent) => void // yours
+ *
+ * const WalLive = NodeWal.layer(
+ *   WalConfig.enabled("/var/lib/app/wal", { syncMode: WalConfig.SyncMode.Group({ intervalMs: 10 }) }),
+ *   { io: "syncWrites" }
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const wal = yield* Wal.Wal
+ *   for (const event of wal.recovery.committedEvents) applyToStore(event) // before any new append
+ *   yield* wal.commitTx([{ _tag: "CreateNode", id: 1n, labels: ["Person"], properties: new Map() }])
+ * })
+ *
+ * program.pipe(Effect.provide(WalLive), NodeRuntime.runMain)
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -56,7 +79,25 @@ export const layer = (
 
 /**
  * The log configured from the environment (`WAL_DIR`, `WAL_SYNC_MODE`,
- * `WAL_SEGMENT_TARGET_BYTES`).
+ * `WAL_SEGMENT_TARGET_BYTES`; see `WalConfig.config`), on the default file
+ * I/O: a service that ships with the log off unless `WAL_DIR` is set.
+ *
+ * @example
+ * ```ts
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Wal } from "@lora-wal/core"
+ * import { NodeWal } from "@lora-wal/platform-node"
+ * import { Effect } from "effect"
+ *
+ * // WAL_DIR=/var/lib/app/wal WAL_SYNC_MODE=group:10 node main.js
+ * const program = Effect.gen(function*() {
+ *   const wal = yield* Wal.Wal // without WAL_DIR, the no-op log
+ *   const status = yield* wal.status
+ *   yield* Effect.log(`durable up to lsn ${status.durableLsn}`)
+ * })
+ *
+ * program.pipe(Effect.provide(NodeWal.layerFromEnv), NodeRuntime.runMain)
+ * ```
  *
  * @since 0.1.0
  * @category layers

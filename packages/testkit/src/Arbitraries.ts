@@ -15,7 +15,12 @@ import { Op, type Workload } from "./CrashHarness.js"
 
 const bitsView = new DataView(new ArrayBuffer(8))
 
-/** Any f64 bit pattern, NaN payloads and -0 included. @since 0.1.0 */
+/**
+ * Any f64 bit pattern, NaN payloads and -0 included.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const f64: fc.Arbitrary<number> = fc.oneof(
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((bits) => {
     bitsView.setBigUint64(0, bits)
@@ -25,14 +30,25 @@ export const f64: fc.Arbitrary<number> = fc.oneof(
   fc.double()
 )
 
-/** @since 0.1.0 */
+/**
+ * Any u64, with 0, 1, 2^53 + 1 (past exact `number`s), 2^64 - 1 and small
+ * ids weighted in.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const u64: fc.Arbitrary<bigint> = fc.oneof(
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
   fc.constantFrom(0n, 1n, 2n ** 53n + 1n, 2n ** 64n - 1n),
   fc.bigInt({ min: 0n, max: 1000n })
 )
 
-/** @since 0.1.0 */
+/**
+ * Any i64, with both extremes, -1 and 0 weighted in.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const i64: fc.Arbitrary<bigint> = fc.oneof(
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
   fc.constantFrom(-(2n ** 63n), -1n, 0n, 2n ** 63n - 1n)
@@ -41,7 +57,12 @@ export const i64: fc.Arbitrary<bigint> = fc.oneof(
 const u32 = fc.nat({ max: 0xffff_ffff })
 const i32 = fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff })
 
-/** Well-formed strings, astral characters and the empty string included. @since 0.1.0 */
+/**
+ * Well-formed strings, astral characters and the empty string included.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const text: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: "binary", maxLength: 12 }).filter((s) => s.isWellFormed()),
@@ -54,7 +75,12 @@ const vectorOf = <A extends VectorValues>(bytesPerElement: number, make: (buffer
     return make(whole.slice().buffer)
   })
 
-/** Typed arrays of every element type, with random bit patterns. @since 0.1.0 */
+/**
+ * Typed arrays of every element type, with random bit patterns.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const vectorValues: fc.Arbitrary<VectorValues> = fc.oneof(
   vectorOf(8, (b) => new Float64Array(b)),
   vectorOf(4, (b) => new Float32Array(b)),
@@ -89,11 +115,21 @@ const scalar: fc.Arbitrary<PropertyValue> = fc.oneof(
   tagged("Binary", { segments: fc.array(fc.uint8Array({ maxLength: 8 }), { maxLength: 3 }) })
 )
 
-/** Property maps with random keys. @since 0.1.0 */
+/**
+ * Property maps with random keys.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const propertiesOf = (value: fc.Arbitrary<PropertyValue>): fc.Arbitrary<Properties> =>
   fc.array(fc.tuple(text, value), { maxLength: 4 }).map((entries) => new Map(entries))
 
-/** Values of every variant, nested up to a few levels. @since 0.1.0 */
+/**
+ * Values of every variant, nested up to a few levels.
+ *
+ * @since 0.1.0
+ * @category values
+ */
 export const propertyValue: fc.Arbitrary<PropertyValue> = fc.letrec<{ value: PropertyValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -105,7 +141,12 @@ export const propertyValue: fc.Arbitrary<PropertyValue> = fc.letrec<{ value: Pro
 
 const properties = propertiesOf(propertyValue)
 
-/** Events of every variant. @since 0.1.0 */
+/**
+ * Events of every variant.
+ *
+ * @since 0.1.0
+ * @category events
+ */
 export const mutationEvent: fc.Arbitrary<MutationEvent> = fc.oneof(
   tagged("CreateNode", { id: u64, labels: fc.array(text, { maxLength: 3 }), properties }),
   tagged("CreateRelationship", { id: u64, src: u64, dst: u64, relType: text, properties }),
@@ -126,6 +167,7 @@ export const mutationEvent: fc.Arbitrary<MutationEvent> = fc.oneof(
  * of node ids).
  *
  * @since 0.1.0
+ * @category events
  */
 export const smallEvent: fc.Arbitrary<MutationEvent> = fc.oneof(
   { arbitrary: fc.nat({ max: 50 }).map((id) => ({ _tag: "CreateNode" as const, id: BigInt(id), labels: ["N"], properties: new Map() })), weight: 4 },
@@ -137,6 +179,7 @@ export const smallEvent: fc.Arbitrary<MutationEvent> = fc.oneof(
  * Sync modes, with Group intervals short enough for ticks to matter.
  *
  * @since 0.1.0
+ * @category workloads
  */
 export const syncMode: fc.Arbitrary<SyncMode> = fc.oneof(
   fc.constant(SyncModes.PerCommit()),
@@ -150,6 +193,7 @@ export const syncMode: fc.Arbitrary<SyncMode> = fc.oneof(
  * clock ticks, clean reopens, and tiny segments that force rotation.
  *
  * @since 0.1.0
+ * @category workloads
  */
 export const workload = <E>(event: fc.Arbitrary<E>, options?: { readonly maxOps?: number }): fc.Arbitrary<Workload<E>> => {
   const events = fc.array(event, { minLength: 1, maxLength: 4 })
@@ -183,6 +227,7 @@ export const workload = <E>(event: fc.Arbitrary<E>, options?: { readonly maxOps?
  * snapshot (the newest one damaged) must not find missing.
  *
  * @since 0.1.0
+ * @category workloads
  */
 export const checkpointWorkload = <E>(event: fc.Arbitrary<E>): fc.Arbitrary<Workload<E>> => {
   const Ops = Op<E>()

@@ -77,6 +77,7 @@ import { CrashModel, crashModels, describeCrashModel, SimulatedDisk } from "./Si
  * - `Reopen`: close the handle cleanly and open it again.
  *
  * @since 0.1.0
+ * @category the log itself
  */
 export type Op<E> = Data.TaggedEnum<{
   Commit: { readonly events: ReadonlyArray<E> }
@@ -88,10 +89,22 @@ export type Op<E> = Data.TaggedEnum<{
   Reopen: {}
 }>
 
-/** @since 0.1.0 */
+/**
+ * Constructors and matchers for {@link Op}, for events of type `E`:
+ * `CrashHarness.Op<MyEvent>().Commit({ events })`.
+ *
+ * @since 0.1.0
+ * @category the log itself
+ */
 export const Op = <E>() => Data.taggedEnum<Op<E>>()
 
-/** @since 0.1.0 */
+/**
+ * What {@link runCase} runs against the log: the sync mode, the segment size
+ * and the steps.
+ *
+ * @since 0.1.0
+ * @category the log itself
+ */
 export interface Workload<E> {
   readonly syncMode: SyncMode
   readonly segmentTargetBytes: number
@@ -102,6 +115,7 @@ export interface Workload<E> {
  * The user's state and how an event changes it: what recovery rebuilds.
  *
  * @since 0.1.0
+ * @category the log itself
  */
 export interface StateModel<E, S> {
   readonly initial: S
@@ -124,16 +138,23 @@ export interface StateModel<E, S> {
  *   the process dies; then as `ProcessCrash`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type CrashSequence = "PowerLoss" | "ProcessCrash" | "FsyncFailure"
 
-/** @since 0.1.0 */
+/**
+ * Every {@link CrashSequence}, to run each case under all of them.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const crashSequences: ReadonlyArray<CrashSequence> = ["PowerLoss", "ProcessCrash", "FsyncFailure"]
 
 /**
  * A broken promise, with everything needed to reproduce it.
  *
  * @since 0.1.0
+ * @category the log itself
  */
 export class CrashViolation extends Data.TaggedError("CrashViolation")<{
   readonly invariant: string
@@ -153,6 +174,7 @@ export class CrashViolation extends Data.TaggedError("CrashViolation")<{
  * What one case did.
  *
  * @since 0.1.0
+ * @category the log itself
  */
 export interface CaseReport {
   readonly operations: number
@@ -169,7 +191,13 @@ export interface CaseReport {
   readonly recoveryInterrupted: boolean
 }
 
-/** @since 0.1.0 */
+/**
+ * One crash case of {@link runCase}: the workload, your state model, and
+ * how and where the machine fails.
+ *
+ * @since 0.1.0
+ * @category the log itself
+ */
 export interface CaseOptions<E, S> {
   readonly workload: Workload<E>
   readonly model: StateModel<E, S>
@@ -193,6 +221,7 @@ export interface CaseOptions<E, S> {
  * case replays from its seed.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const prng: (seed: number) => () => number = internalPrng
 
@@ -492,6 +521,7 @@ const afterRecovery = <E, S>(
  * seed.
  *
  * @since 0.1.0
+ * @category the log itself
  */
 export const runCase = <E, S>(options: CaseOptions<E, S>): Effect.Effect<CaseReport, CrashViolation> => {
   const sequence = options.sequence ?? "PowerLoss"
@@ -636,6 +666,8 @@ export const CrashPoint = Schema.Struct({
 })
 
 /**
+ * A crash point: where and how one case of {@link check} failed the machine.
+ *
  * @since 0.1.0
  * @category your own program
  */
@@ -740,6 +772,34 @@ export interface CheckReport {
  * `it.effect` if they wait on the clock, which `TestClock` would freeze.
  * The write program should be deterministic (the crash instant is counted
  * in its operations).
+ *
+ * @example
+ * ```ts
+ * import { Wal } from "@lora-wal/core"
+ * import { CrashHarness } from "@lora-wal/testkit"
+ * import { Effect } from "effect"
+ *
+ * // Your write program: creates nodes, acknowledging each once its commit returned (fsynced).
+ * const write = (ledger: CrashHarness.Ledger<bigint>) =>
+ *   Effect.gen(function*() {
+ *     const wal = yield* Wal.make({ dir: "/wal" })
+ *     for (let id = 1n; id <= 5n; id++) {
+ *       yield* wal.commitTx([{ _tag: "CreateNode", id, labels: [], properties: new Map() }])
+ *       yield* ledger.acknowledge(id)
+ *     }
+ *   })
+ *
+ * // Your recovery: the ids of the nodes the log brings back.
+ * const recover = Effect.map(Wal.make({ dir: "/wal" }), (wal) =>
+ *   wal.recovery.committedEvents.flatMap((event) => event._tag === "CreateNode" ? [event.id] : []))
+ *
+ * // In a test file: it.live("acknowledged nodes survive crashes", () => crashTest)
+ * const crashTest = CrashHarness.check({
+ *   write,
+ *   recover,
+ *   invariant: (recovered, acknowledged) => acknowledged.every((id) => recovered.includes(id))
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category your own program

@@ -16,16 +16,27 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
-/** @since 0.1.0 */
+/**
+ * The filesystem calls a {@link Fault} can fail (and {@link Faults} counts).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Operation = "write" | "sync" | "open" | "rename" | "remove" | "truncate"
 
-/** @since 0.1.0 */
+/**
+ * The errors a {@link Fault} fails with: an I/O error, or a full disk.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ErrorCode = "EIO" | "ENOSPC"
 
 /**
  * One planned failure.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Fault {
   readonly operation: Operation
@@ -51,6 +62,7 @@ const ERRNO: Record<ErrorCode, { readonly errno: number; readonly message: strin
  * started: the bytes that fsync made durable.
  *
  * @since 0.1.0
+ * @category models
  */
 export class Faults {
   readonly calls: Record<Operation, number> = { write: 0, sync: 0, open: 0, rename: 0, remove: 0, truncate: 0 }
@@ -153,6 +165,7 @@ const wrapFile = (file: FileSystem.File, path: string, faults: Faults): FileSyst
  * Wraps a filesystem with counters and planned faults.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const wrap = (fs: FileSystem.FileSystem, faults: Faults): FileSystem.FileSystem => {
   const guard = (operation: Operation, method: string, path: string) =>
@@ -176,6 +189,7 @@ export const wrap = (fs: FileSystem.FileSystem, faults: Faults): FileSystem.File
  * Replaces the `FileSystem` in context with a wrapped one.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (faults: Faults): Layer.Layer<FileSystem.FileSystem, never, FileSystem.FileSystem> =>
   Layer.effect(FileSystem.FileSystem, Effect.map(FileSystem.FileSystem, (fs) => wrap(fs, faults)))

@@ -15,7 +15,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 /**
+ * A `Clock` whose time advances only through {@link ManualClock.adjust}: use
+ * it in place of `TestClock` when a test moves time thousands of times (a
+ * Group flusher under a crash workload, say). Install it with
+ * {@link withManualClock}.
+ *
  * @since 0.1.0
+ * @category testing
  */
 export class ManualClock implements Clock.Clock {
   readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
@@ -71,6 +77,7 @@ export class ManualClock implements Clock.Clock {
  * Runs `effect` with a fresh manual clock, handing the clock to it.
  *
  * @since 0.1.0
+ * @category testing
  */
 export const withManualClock = <A, E, R>(f: (clock: ManualClock) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {

@@ -237,7 +237,28 @@ export const make = (disk: SimulatedDisk = new SimulatedDisk()): FileSystem.File
 }
 
 /**
- * A layer with a fresh memory filesystem.
+ * A layer with a fresh memory filesystem: with `DirLock.layerMemory` and a
+ * `Path`, the same log runs in memory, as fast as the CPU allows and with
+ * nothing to clean up. Use {@link layerWith} to look at the files or crash
+ * the machine.
+ *
+ * @example
+ * ```ts
+ * import { Path } from "@effect/platform"
+ * import { DirLock, Wal } from "@lora-wal/core"
+ * import { MemoryFileSystem } from "@lora-wal/testkit"
+ * import { Effect, Layer } from "effect"
+ *
+ * const InMemory = DirLock.layerMemory.pipe(
+ *   Layer.provideMerge(Layer.merge(MemoryFileSystem.layer, Path.layer))
+ * )
+ *
+ * const test = Effect.scoped(Effect.gen(function*() {
+ *   const wal = yield* Wal.make({ dir: "/wal" })
+ *   yield* wal.commitTx([{ _tag: "CreateNode", id: 1n, labels: [], properties: new Map() }])
+ *   return yield* wal.durableLsn
+ * })).pipe(Effect.provide(InMemory))
+ * ```
  *
  * @since 0.1.0
  * @category layers
