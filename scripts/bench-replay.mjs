@@ -63,10 +63,12 @@ if (args.child) {
   // Child mode: replay args.dir one way and report. Only the modules replay
   // needs are loaded (the package barrels alone take ~110 MiB of RSS), and
   // the RSS after loading them is reported as the baseline.
-  const [Replay, NodeFileSystem, Effect] = await Promise.all([
+  const [Replay, NodeFileSystem, NodePath, Effect, Layer] = await Promise.all([
     import("@lora-wal/core/Replay"),
     import("@effect/platform-node/NodeFileSystem"),
-    import("effect/Effect")
+    import("@effect/platform-node/NodePath"),
+    import("effect/Effect"),
+    import("effect/Layer")
   ])
   const baselineRssBytes = process.memoryUsage().rss
   const start = performance.now()
@@ -74,7 +76,7 @@ if (args.child) {
   const program = args.child === "stream"
     ? Replay.run(args.dir, { onTransaction: (tx) => Effect.sync(() => void (events += tx.events.length)) })
     : Effect.map(Replay.replayDir(args.dir), (o) => void (events = o.committedEvents.length))
-  await Effect.runPromise(Effect.provide(program, NodeFileSystem.layer))
+  await Effect.runPromise(Effect.provide(program, Layer.merge(NodeFileSystem.layer, NodePath.layer)))
   const seconds = (performance.now() - start) / 1000
   console.log(JSON.stringify({ seconds, events, baselineRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
   process.exit(0)

@@ -1,30 +1,39 @@
 /**
  * Contract suites: what `@lora-wal/core` relies on from the services it is
- * given, as @effect/vitest tests parameterised by a layer. Call one inside a
- * test file to check your own layer (a `FileSystem` over other storage, a
- * `DirLock` for another platform) the way this repository checks its Node
- * and memory layers:
+ * given, and what every layer that provides the log must honour, as
+ * @effect/vitest tests parameterised by a layer. Call one inside a test file
+ * to check your own layer (a `FileSystem` over other storage, a `DirLock`
+ * for another platform, the whole stack a log runs on) the way this
+ * repository checks its Node and memory layers:
  *
  * ```ts
- * import { NodeFileSystem } from "@effect/platform-node"
+ * import { NodeContext, NodeFileSystem } from "@effect/platform-node"
+ * import { NodeDirLock } from "@lora-wal/platform-node"
  * import * as Contracts from "@lora-wal/testkit/Contracts"
+ * import * as Layer from "effect/Layer"
  *
  * Contracts.fileSystem("node", NodeFileSystem.layer)
+ * Contracts.dirLock("node", Layer.merge(NodeFileSystem.layer, NodeDirLock.layer))
+ * Contracts.wal("node", Layer.merge(NodeContext.layer, NodeDirLock.layer))
  * ```
  *
  * This module imports `@effect/vitest`, and through it `vitest`, so it is an
  * entry point of its own (`@lora-wal/testkit/Contracts`): the rest of the
- * testkit never loads it. A `Wal` contract suite joins these two once the
- * `Wal` API settles.
+ * testkit never loads it.
  *
  * @since 0.1.0
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import { describe } from "@effect/vitest"
 import type { DirLock } from "@lora-wal/core/DirLock"
+import * as Wal from "@lora-wal/core/Wal"
+import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { dirLockCases } from "./internal/contracts/dirLock.js"
 import { fileSystemCases } from "./internal/contracts/fileSystem.js"
+import { walCases } from "./internal/contracts/wal.js"
 
 /**
  * Declares the `FileSystem` contract tests for `layer`, in a `describe`
@@ -56,4 +65,109 @@ export const fileSystem = <E>(name: string, layer: Layer.Layer<FileSystem.FileSy
  */
 export const dirLock = <E>(name: string, layer: Layer.Layer<DirLock | FileSystem.FileSystem, E>): void => {
   describe(`DirLock contract (${name})`, () => dirLockCases(layer))
+}
+
+/**
+ * How {@link wal} gets a directory and opens a log, for a stack the defaults
+ * do not fit. Both are optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WalOptions {
+  /**
+   * A directory of the test's own on the platform's storage, removed when
+   * its scope (the test) closes. The suite keeps its log in the
+   * subdirectory `log` of it, which the first open creates. Default: the
+   * platform filesystem's `makeTempDirectoryScoped()`.
+   */
+  readonly freshDir?: Effect.Effect<string, unknown, FileSystem.FileSystem | Path.Path | Scope.Scope> | undefined
+  /**
+   * The layer that provides the log, from the options the suite opens it
+   * with (`dir` and `syncMode`, and `segmentTargetBytes` and `fence` in the
+   * rotation case: pass them all through). Default: `Wal.layer`. Give your
+   * own wrapper that provides `Wal.Wal` here to check it rather than the
+   * bare log. It is built on the platform's services and must write through
+   * them: the suite reads the directory back with `Replay` on the same
+   * platform.
+   */
+  readonly open?:
+    | ((options: Wal.LoraOptions) => Layer.Layer<Wal.Wal, unknown, FileSystem.FileSystem | Path.Path | DirLock>)
+    | undefined
+}
+
+/**
+ * Declares the contract of a live log for the stack it runs on, in a
+ * `describe` block named after `name`: the promises every layer that
+ * provides `Wal.Wal` must keep, whatever the filesystem, lock or wrapper
+ * underneath, so the stack you deploy can be checked, not only its parts.
+ *
+ * `platform` provides what `Wal.make` needs (`FileSystem`, `Path`,
+ * `DirLock`). It is built once per test and every open, close and reopen of
+ * that test runs on that one build, so a memory filesystem keeps its files
+ * across a reopen as a disk does. Under each sync mode (PerCommit, Group,
+ * None), with flushed commits:
+ *
+ * - commits get strictly increasing LSNs, and `commitTx` (like
+ *   `withTransaction`) returns the LSN of the TxCommit replay reports;
+ * - an empty transaction returns no LSN and writes nothing;
+ * - `withTransaction` commits the body's events as one transaction and
+ *   returns `{ value, commitLsn }`; when the body fails, dies or is
+ *   interrupted nothing is written and the log goes on working;
+ * - everything committed replays in order after close and reopen (the
+ *   handle's `recovery` and `Replay.replayDir` alike), and LSNs continue
+ *   after the last one;
+ * - a transaction begun but never committed is not replayed, and its LSNs
+ *   are never reused;
+ * - a second open of an open directory fails with `AlreadyOpen` and leaves
+ *   the holder working; once the holder closes, it opens;
+ * - a handle used after its scope closed fails with `Closed`, writing
+ *   nothing;
+ * - with small segments, many commits rotate into several segments that all
+ *   replay; `truncateUpTo(fence)` removes only the oldest segments, each
+ *   wholly at or below the fence, and replay above the fence is unchanged;
+ * - PerCommit and None count a returned commit as durable, and
+ *   `forceFsync` makes everything durable in every mode;
+ * - in Group mode the background flusher makes commits durable once the
+ *   interval passes (on the test clock; every other case runs on the live
+ *   clock, since a lock may wait real time between attempts).
+ *
+ * Errors are checked by their `_tag`. See {@link WalOptions} for the
+ * directory and for checking your own wrapper of the log.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Wal } from "@lora-wal/core"
+ * import { NodeDirLock } from "@lora-wal/platform-node"
+ * import * as Contracts from "@lora-wal/testkit/Contracts"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ *
+ * const platform = Layer.merge(NodeContext.layer, NodeDirLock.layer)
+ *
+ * // The log as Wal.make opens it, on the Node filesystem and lock.
+ * Contracts.wal("node", platform)
+ *
+ * // Your own layer that provides Wal.Wal, on the same platform.
+ * const MyWal = (options: Wal.LoraOptions) =>
+ *   Wal.layer(options).pipe(Layer.tap(() => Effect.logDebug(`log open in ${options.dir}`)))
+ * Contracts.wal("my log", platform, { open: MyWal })
+ * ```
+ *
+ * @since 0.1.0
+ * @category contracts
+ */
+export const wal = <E>(
+  name: string,
+  platform: Layer.Layer<FileSystem.FileSystem | Path.Path | DirLock, E>,
+  options?: WalOptions
+): void => {
+  describe(`Wal contract (${name})`, () =>
+    walCases({
+      platform,
+      freshDir: options?.freshDir ??
+        Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeTempDirectoryScoped({ prefix: "lora-wal-contract-" })),
+      open: options?.open ?? ((options) => Wal.layer(options))
+    }))
 }

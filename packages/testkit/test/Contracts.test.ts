@@ -6,5 +6,9 @@ import { MemoryFileSystem } from "../src/index.js"
 
 // The memory layers meet the same contracts as the Node ones
 // (packages/platform-node/test/*Contract.test.ts), so tests on memory mean something on disk.
+const memoryPlatform = Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layer, Path.layer))
+
 Contracts.fileSystem("memory", MemoryFileSystem.layer)
-Contracts.dirLock("memory", Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layer, Path.layer)))
+Contracts.dirLock("memory", memoryPlatform)
+// Each test builds the platform once: one simulated disk that every reopen of the test sees.
+Contracts.wal("memory", memoryPlatform)
