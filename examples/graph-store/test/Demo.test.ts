@@ -1,5 +1,5 @@
 import { NodeContext } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, it, onTestFinished } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
@@ -12,6 +12,7 @@ describe("the demo", () => {
   it.live("two SIGKILLed writer rounds: every acknowledged query comes back, none half-applied", () =>
     Effect.gen(function*() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lora-wal-demo-test-"))
+      onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
       for (const killAfter of [45, 100]) {
         const report = yield* round(dir, killAfter)
         expect(report.acknowledged).toBeGreaterThanOrEqual(killAfter)

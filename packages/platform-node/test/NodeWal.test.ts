@@ -1,7 +1,7 @@
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { NodeFileSystem } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import * as DirLock from "@lora-wal/core/DirLock"
 import * as Inspect from "@lora-wal/core/Inspect"
 import type { MutationEvent } from "@lora-wal/core/MutationEvent"
@@ -9,9 +9,9 @@ import * as Replay from "@lora-wal/core/Replay"
 import * as Wal from "@lora-wal/core/Wal"
 import * as WalConfig from "@lora-wal/core/WalConfig"
 import { FaultyFileSystem } from "@lora-wal/testkit"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
@@ -42,8 +42,9 @@ describe("directory lock", () => {
       provide(Effect.scoped(Effect.gen(function*() {
         const dir = nodePlatform.freshDir()
         yield* Wal.make({ dir })
-        const second = yield* Effect.exit(Effect.scoped(Wal.make({ dir })))
-        expect(Exit.isFailure(second) && String(second.cause)).toContain(`already open by another live handle: ${dir}`)
+        const second = yield* Effect.flip(Effect.scoped(Wal.make({ dir })))
+        expect(second._tag).toBe("AlreadyOpen")
+        expect(second.message).toContain(`already open by another live handle: ${dir}`)
       }))))
 
     it.live(`${name}: a child process holding the log blocks the open; after SIGKILL the next open succeeds at once`, () =>
@@ -52,8 +53,8 @@ describe("directory lock", () => {
         const child = startCli(["append", dir], env)
         child.process.stdin.write(`${line([1])}\n`)
         yield* Effect.promise(() => child.waitFor((l) => l.startsWith("committed")))
-        const blocked = yield* Effect.exit(Effect.scoped(Wal.make({ dir })))
-        expect(Exit.isFailure(blocked) && String(blocked.cause)).toContain("AlreadyOpen")
+        const blocked = yield* Effect.flip(Effect.scoped(Wal.make({ dir })))
+        expect(blocked._tag).toBe("AlreadyOpen")
         child.process.kill("SIGKILL")
         yield* Effect.promise(() => child.exited)
         const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir }), (w) => w.recovery.committedEvents.length))
@@ -162,13 +163,14 @@ describe("Node log", () => {
         Effect.provide(NodeWal.layer(WalConfig.WalConfig.Disabled()))
       )
       expect(disabled).toEqual(Option.none())
-      const bad = yield* Effect.exit(
+      const bad = yield* Effect.flip(
         Effect.provide(Wal.Wal, NodeWal.layerFromEnv).pipe(
           Effect.withConfigProvider(env([["WAL_DIR", dir], ["WAL_SYNC_MODE", "sometimes"]]))
         )
       )
-      expect(Exit.isFailure(bad) && String(bad.cause)).toContain("SYNC_MODE")
-      expect(Exit.isFailure(bad) && String(bad.cause)).toContain("expected per-commit, group:<ms> or none")
+      assert(ConfigError.isConfigError(bad) && bad._op === "InvalidData", `expected invalid config data, got ${bad}`)
+      expect(bad.path.join("_")).toBe("WAL_SYNC_MODE")
+      expect(bad.message).toContain("expected per-commit, group:<ms> or none")
     }))
 })
 
