@@ -14,7 +14,7 @@ const { values: args } = parseArgs({
 })
 const rounds = Number(args.rounds)
 const roundBytes = Number(args["round-mb"]) * 1e6
-const sizes = [["40 B", 40], ["120 B", 120], ["1 KiB", 1024], ["64 KiB", 65536], ["1 MiB", 1 << 20]]
+const sizes = [["40 B", 40], ["120 B", 120], ["256 B", 256], ["512 B", 512], ["1 KiB", 1024], ["64 KiB", 65536], ["1 MiB", 1 << 20]]
 
 const cpuSeconds = () => {
   const { system, user } = process.cpuUsage()

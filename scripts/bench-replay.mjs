@@ -5,7 +5,10 @@
 // With the collected form it also times building and keeping the same events
 // without reading anything: the most any collected replay can reach in V8.
 // `--semi-space N` repeats every form with V8's --max-semi-space-size=N (MiB).
-//   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep] [--semi-space N]
+// `--tx-events N` writes N events per transaction (one MutationBatch record of
+// ~60 B an event) when generating; `--crc portable` replays with the core's
+// TypeScript CRC instead of the Node layers' (zlib's from 256 B).
+//   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep] [--semi-space N] [--tx-events 10] [--crc node|portable]
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -21,7 +24,9 @@ const { values: args } = parseArgs({
     modes: { type: "string", default: "collect,stream" },
     out: { type: "string" },
     "semi-space": { type: "string" },
-    events: { type: "string" }
+    events: { type: "string" },
+    "tx-events": { type: "string", default: "10" },
+    crc: { type: "string", default: "node" }
   }
 })
 
@@ -63,20 +68,23 @@ if (args.child) {
   // Child mode: replay args.dir one way and report. Only the modules replay
   // needs are loaded (the package barrels alone take ~110 MiB of RSS), and
   // the RSS after loading them is reported as the baseline.
-  const [Replay, NodeFileSystem, NodePath, Effect, Layer] = await Promise.all([
+  const [Replay, NodeFileSystem, NodePath, NodeCrc32, Effect, Layer] = await Promise.all([
     import("@lora-wal/core/Replay"),
     import("@effect/platform-node/NodeFileSystem"),
     import("@effect/platform-node/NodePath"),
+    import("@lora-wal/platform-node/NodeCrc32"),
     import("effect/Effect"),
     import("effect/Layer")
   ])
+  // `--crc node` (the default): what NodeWal.layer and the CLI use; `--crc portable`: the core's own.
+  const crc = args.crc === "portable" ? Layer.empty : NodeCrc32.layer
   const baselineRssBytes = process.memoryUsage().rss
   const start = performance.now()
   let events = 0
   const program = args.child === "stream"
     ? Replay.run(args.dir, { onTransaction: (tx) => Effect.sync(() => void (events += tx.events.length)) })
     : Effect.map(Replay.replayDir(args.dir), (o) => void (events = o.committedEvents.length))
-  await Effect.runPromise(Effect.provide(program, Layer.merge(NodeFileSystem.layer, NodePath.layer)))
+  await Effect.runPromise(Effect.provide(program, Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, crc)))
   const seconds = (performance.now() - start) / 1000
   console.log(JSON.stringify({ seconds, events, baselineRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
   process.exit(0)
@@ -89,6 +97,7 @@ fs.mkdirSync(dir, { recursive: true })
 const SEGMENT_BYTES = 8 * 1024 * 1024
 
 const event = eventOf(V)
+const txEvents = Number(args["tx-events"])
 
 let written = 0
 let totalEvents = 0
@@ -112,19 +121,19 @@ if (fs.readdirSync(dir).some((n) => n.endsWith(".wal"))) {
       writer.raw(Segment.encodeHeader({ baseLsn: Lsn.unsafeMake(lsn) }))
     }
     const begin = lsn
-    const events = Array.from({ length: 10 }, () => event(i++))
+    const events = Array.from({ length: txEvents }, () => event(i++))
     for (const record of [
       { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn++) },
       { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn++), txBeginLsn: Lsn.unsafeMake(begin), events },
       { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn++), txBeginLsn: Lsn.unsafeMake(begin) }
     ]) WalRecord.encode(LoraCodec.codec, writer, record)
-    totalEvents += 10
+    totalEvents += txEvents
   }
   flush()
 }
 
 const run = (mode, v8Flags, extra = []) =>
-  JSON.parse(execFileSync(process.execPath, [...v8Flags, import.meta.filename, "--child", mode, "--dir", dir, ...extra], { encoding: "utf8" }))
+  JSON.parse(execFileSync(process.execPath, [...v8Flags, import.meta.filename, "--child", mode, "--dir", dir, "--crc", args.crc, ...extra], { encoding: "utf8" }))
 
 const mb = written / (1024 * 1024)
 const results = {}

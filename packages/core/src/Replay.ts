@@ -21,6 +21,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { EventCodec } from "./EventCodec.js"
+import { Crc32 } from "./Crc32.js"
 import * as Cursor from "./internal/replayCursor.js"
 import { listReplayable, type Replayable } from "./internal/segments.js"
 import { withSpan } from "./internal/tracing.js"
@@ -146,7 +147,7 @@ const cursor = <A>(
   codec: EventCodec<A>,
   options: ReadOptions
 ): Effect.Effect<Cursor.ReplayCursor<A>, never, Scope.Scope> =>
-  Effect.map(Effect.scope, (scope) =>
+  Effect.zipWith(Effect.scope, Crc32, (scope, crc32) =>
     new Cursor.ReplayCursor<A>(
       fs,
       scope,
@@ -154,6 +155,7 @@ const cursor = <A>(
       listing.interrupted,
       BigInt(options.fence ?? 0n),
       codec,
+      crc32,
       options.onProgress,
       options.chunkBytes ?? Cursor.DEFAULT_CHUNK_BYTES
     ))

@@ -12,7 +12,7 @@
 import * as Either from "effect/Either"
 import { DecodeFailure, EncodeFailure, type Writer } from "./Bytes.js"
 import * as EventCodec from "./EventCodec.js"
-import { crc32 } from "./internal/crc.js"
+import { type Crc32Function, portable } from "./Crc32.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
 import { CrcMismatch, Decode, Encode, type RecordError, Truncated, UnknownKind } from "./WalError.js"
 
@@ -121,7 +121,8 @@ export const slotLsn = <E>(record: WalRecord<E>): bigint => {
 export const encode = <E>(
   codec: EventCodec.EventCodec<E>,
   writer: Writer,
-  record: WalRecord<E>
+  record: WalRecord<E>,
+  crc32: Crc32Function = portable
 ): Either.Either<number, Encode> => {
   const start = writer.length
   try {
@@ -187,7 +188,7 @@ export type FrameAt =
  * @since 0.1.0
  * @category encoding
  */
-export const frameAt = (bytes: Uint8Array, offset: number, end: number): FrameAt => {
+export const frameAt = (bytes: Uint8Array, offset: number, end: number, crc32: Crc32Function = portable): FrameAt => {
   const available = end - offset
   if (available <= 0) return { _tag: "End" }
   if (available < 4) return { _tag: "Short", available, declared: undefined }
@@ -248,9 +249,10 @@ export const decode = <E>(
   codec: EventCodec.EventCodec<E>,
   bytes: Uint8Array,
   offset: number,
-  endOffset: number
+  endOffset: number,
+  crc32: Crc32Function = portable
 ): Decoded<E> => {
-  const at = frameAt(bytes, offset, endOffset)
+  const at = frameAt(bytes, offset, endOffset, crc32)
   switch (at._tag) {
     case "End":
       return end
@@ -333,7 +335,7 @@ export const findWellFormed = (
     if (kind < 1 || kind > 6) continue
     const lsn = view.getBigUint64(p + 5, true)
     if (lsn <= afterLsn) continue
-    if (view.getUint32(p + length - 4, true) === crc32(bytes.subarray(p, p + length - 4))) {
+    if (view.getUint32(p + length - 4, true) === portable(bytes.subarray(p, p + length - 4))) {
       return { offset: p, lsn: unsafeLsn(lsn) }
     }
   }

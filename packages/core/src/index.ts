@@ -23,6 +23,14 @@ export * as EventCodec from "./EventCodec.js"
  */
 export * as Checkpoint from "./Checkpoint.js"
 /**
+ * The CRC-32 that frames records, as a service a platform can speed up with a
+ * native implementation.
+ *
+ * @since 0.1.0
+ * @category format
+ */
+export * as Crc32 from "./Crc32.js"
+/**
  * The exclusive directory lock that makes one live handle the only writer of a
  * log.
  *

@@ -1,6 +1,15 @@
+import * as Path from "@effect/platform/Path"
 import { describe, expect, it } from "@effect/vitest"
+import { MemoryFileSystem } from "@lora-wal/testkit"
+import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Crc32 from "../src/Crc32.js"
+import * as DirLock from "../src/DirLock.js"
 import { crc32 } from "../src/internal/crc.js"
+import * as Replay from "../src/Replay.js"
+import * as Wal from "../src/Wal.js"
 
 /** The textbook bit-at-a-time IEEE CRC32: slow, but too simple to get wrong the way a table can. */
 const reference = (bytes: Uint8Array): number => {
@@ -70,4 +79,21 @@ describe("internal crc32", () => {
       }
     }
   })
+})
+
+describe("the Crc32 service", () => {
+  // A CRC that differs from the real one in every record: what the log wrote with it, only it can read back.
+  const skewed: Crc32.Crc32Function = (bytes) => (Crc32.portable(bytes) ^ 0x5a5a5a5a) >>> 0
+  const platform = () => Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layer, Path.layer))
+
+  it.effect("the live log frames records and replay checks them with the Crc32 in context", () =>
+    Effect.gen(function*() {
+      yield* Effect.scoped(Effect.flatMap(Wal.make({ dir: "/log" }), (wal) => wal.commitTx([{ _tag: "Clear" }])))
+        .pipe(Effect.provideService(Crc32.Crc32, skewed))
+      const withSkewed = yield* Replay.replayDir("/log").pipe(Effect.provideService(Crc32.Crc32, skewed))
+      expect(withSkewed.committedEvents).toEqual([{ _tag: "Clear" }])
+      const withPortable = yield* Replay.replayDir("/log")
+      expect(withPortable.committedEvents).toEqual([])
+      expect(Option.map(withPortable.tornTail, (tail) => tail.cause._tag)).toEqual(Option.some("CrcMismatch"))
+    }).pipe(Effect.provide(platform())))
 })

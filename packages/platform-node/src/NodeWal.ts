@@ -14,6 +14,7 @@ import type { OpenError } from "@lora-wal/core/WalError"
 import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NodeCrc32 from "./NodeCrc32.js"
 import * as NodeDirLock from "./NodeDirLock.js"
 import * as NodeSyncFileSystem from "./NodeSyncFileSystem.js"
 
@@ -74,7 +75,7 @@ export const layer = (
 ): Layer.Layer<Wal.Wal, OpenError | ConfigError> =>
   Wal.layerConfig(config).pipe(
     Layer.provide(NodeDirLock.layer),
-    Layer.provide(Layer.merge(fileSystems[options?.io ?? "syncWrites"], NodePath.layer))
+    Layer.provide(Layer.mergeAll(fileSystems[options?.io ?? "syncWrites"], NodePath.layer, NodeCrc32.layer))
   )
 
 /**

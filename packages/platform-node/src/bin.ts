@@ -6,7 +6,9 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { run } from "./Cli.js"
+import * as NodeCrc32 from "./NodeCrc32.js"
 
 run(process.argv).pipe(
   Effect.catchAll(() =>
@@ -15,6 +17,6 @@ run(process.argv).pipe(
       process.exitCode = 2
     })
   ),
-  Effect.provide(NodeContext.layer),
+  Effect.provide(Layer.merge(NodeContext.layer, NodeCrc32.layer)),
   NodeRuntime.runMain({ disableErrorReporting: true })
 )

@@ -7,6 +7,13 @@
  */
 export * as Cli from "./Cli.js"
 /**
+ * zlib's native CRC-32 for long records, provided to the log as its `Crc32`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export * as NodeCrc32 from "./NodeCrc32.js"
+/**
  * The directory lock on Node: kernel `flock` on the lock file, the same lock
  * lora-wal takes.
  *

@@ -1,3 +1,4 @@
+import type { Crc32Function } from "../Crc32.js"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -47,6 +48,7 @@ export class ChunkReader<E> {
     private readonly fs: FileSystem.FileSystem,
     private readonly scope: Scope.Scope,
     private readonly codec: EventCodec<E>,
+    private readonly crc32: Crc32Function,
     segments: ReadonlyArray<SegmentFile>,
     chunkBytes: number,
     private readonly onProgress: ((progress: Progress) => Effect.Effect<void>) | undefined
@@ -116,7 +118,7 @@ export class ChunkReader<E> {
         return needBytes
       }
     }
-    return WalRecord.decode(this.codec, this.buf, this.pos, this.bufLen)
+    return WalRecord.decode(this.codec, this.buf, this.pos, this.bufLen, this.crc32)
   }
 
   /** Consumes `length` bytes: the header, or a record `next` returned. */

@@ -1,3 +1,4 @@
+import type { Crc32Function } from "../Crc32.js"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -70,10 +71,11 @@ export class ReplayCursor<E> {
     private readonly interrupted: SegmentFile | undefined,
     fence: bigint,
     codec: EventCodec<E>,
+    crc32: Crc32Function,
     onProgress: ((progress: Progress) => Effect.Effect<void>) | undefined,
     chunkBytes: number
   ) {
-    this.reader = new ChunkReader(fs, scope, codec, files, chunkBytes, onProgress)
+    this.reader = new ChunkReader(fs, scope, codec, crc32, files, chunkBytes, onProgress)
     this.assembler = new TransactionAssembler(fence)
   }
 

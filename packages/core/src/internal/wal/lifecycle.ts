@@ -8,6 +8,7 @@
  * lives in a scope of its own, closed at once if the open fails, so a retry
  * in the same scope can succeed.
  */
+import { Crc32 } from "../../Crc32.js"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
@@ -85,6 +86,7 @@ const openIn = <A, E, R>(codec: EventCodec<A>, options: BaseOptions<A, E, R>) =>
     })
     const writes = WritePath.make(state, {
       codec,
+      crc32: yield* Crc32,
       targetBytes: options.segmentTargetBytes ?? DEFAULT_SEGMENT_TARGET_BYTES,
       syncDir
     })

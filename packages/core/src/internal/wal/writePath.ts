@@ -4,6 +4,7 @@
  * written by a single call, and the active segment is rotated once it
  * reaches its target size.
  */
+import type { Crc32Function } from "../../Crc32.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -40,11 +41,12 @@ export const make = <A>(
   state: LogState,
   options: {
     readonly codec: EventCodec<A>
+    readonly crc32: Crc32Function
     readonly targetBytes: number
     readonly syncDir: Effect.Effect<void, Io>
   }
 ): WritePath<A> => {
-  const { codec, targetBytes } = options
+  const { codec, crc32, targetBytes } = options
   const isHealthy = healthy(state)
 
   /** Encodes records into the buffer, all or none, allocating their LSNs. */
@@ -57,7 +59,7 @@ export const make = <A>(
       }
       const mark = state.buffer.length
       for (const record of records) {
-        const encoded = WalRecord.encode(codec, state.buffer, record)
+        const encoded = WalRecord.encode(codec, state.buffer, record, crc32)
         if (Either.isLeft(encoded)) {
           state.buffer.length = mark
           return Effect.fail(encoded.left)
