@@ -25,11 +25,11 @@ import { Crc32 } from "./Crc32.js"
 import * as Cursor from "./internal/replayCursor.js"
 import { listReplayable, type Replayable } from "./internal/segments.js"
 import { withSpan } from "./internal/tracing.js"
-import { corruptionOf } from "./internal/wal/recoveryPlan.js"
+import { damageOf, holeBelow } from "./internal/wal/recoveryPlan.js"
 import * as LoraCodec from "./LoraCodec.js"
 import type { Lsn } from "./Lsn.js"
 import type { MutationEvent } from "./MutationEvent.js"
-import type { Corruption, ReplayError } from "./WalError.js"
+import type { Corruption, Malformed, ReplayError } from "./WalError.js"
 
 /**
  * A committed transaction: its TxBegin and TxCommit LSNs and its events in
@@ -291,24 +291,45 @@ const streamWith = <A>(
   options: ReadOptions
 ): Stream.Stream<Transaction<A>, ReplayError | Corruption, FileSystem.FileSystem | Path.Path> =>
   Stream.unwrapScoped(
-    Effect.map(Effect.flatMap(listed(dir), ({ fs, listing }) => cursor(fs, listing, codec, options)), (cursor) =>
-      Stream.repeatEffectChunkOption(
-        cursor.pull.pipe(
-          Effect.mapError(Option.some<ReplayError | Corruption>),
-          Effect.flatMap((batch) => {
-            if (batch !== undefined) return Effect.succeed(Chunk.unsafeFromArray(batch))
-            const corruption = corruptionOf(cursor.summary())
-            return Effect.fail(corruption === undefined ? Option.none() : Option.some(corruption))
-          })
+    Effect.flatMap(listed(dir), ({ fs, listing }) =>
+      Effect.map(cursor(fs, listing, codec, options), (cursor) => {
+        const fence = BigInt(options.fence ?? 0n)
+        const newestId = listing.segments[listing.segments.length - 1]?.id
+        let fenceChecked = false
+        // The refusals of open, applied to a stream that a recovery reads: nothing is emitted
+        // from a log with a hole above the fence, and damage no crash leaves behind fails it.
+        const refusal = (batch: Array<Transaction<A>> | undefined): Malformed | Corruption | undefined => {
+          const summary = cursor.summary()
+          if (!fenceChecked) {
+            fenceChecked = true
+            const hole = summary.segments.length > 0 ? holeBelow(summary.segments[0]!.baseLsn, fence) : undefined
+            if (hole !== undefined) return hole
+          }
+          return batch === undefined && newestId !== undefined ? damageOf(summary, newestId, false) : undefined
+        }
+        return Stream.repeatEffectChunkOption(
+          cursor.pull.pipe(
+            Effect.mapError(Option.some<ReplayError | Corruption>),
+            Effect.flatMap((batch) => {
+              const refused = refusal(batch)
+              if (refused !== undefined) return Effect.fail(Option.some(refused))
+              return batch === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(batch))
+            })
+          )
         )
-      ))
+      }))
   )
 
 /**
- * The committed transactions of `dir` as a `Stream`. A crash's torn tail
- * ends the stream as it ends the log; damage with committed records after
- * it fails the stream with `Corruption` once everything before it has been
- * emitted (use {@link run} for the full summary).
+ * The committed transactions of `dir` as a `Stream`, for a recovery that
+ * applies them as they come: it refuses what opening the log refuses. A
+ * crash's torn tail ends the stream as it ends the log; damage with
+ * committed records after it fails the stream with `Corruption`, and damage
+ * at the end of a sealed segment with `Malformed`, once everything before it
+ * has been emitted; a log that no longer reaches back to `fence` fails with
+ * `Malformed` before emitting anything. ({@link run} and {@link replayDir}
+ * report all of these in their summary instead, as lora-wal's `replay_dir`
+ * does.)
  *
  * @example
  * ```ts

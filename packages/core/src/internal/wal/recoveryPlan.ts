@@ -73,20 +73,32 @@ export const corruptionOf = (summary: Summary): Corruption | undefined => {
   })
 }
 
-/** Why the log cannot be opened as it is, if it cannot. */
-const refusal = (summary: Summary, newest: SegmentFile, fence: bigint, repair: boolean): Malformed | Corruption | undefined => {
-  const oldestBase = summary.segments[0]!.baseLsn
-  if (oldestBase > fence + 1n) {
-    return new Malformed({
+/**
+ * The error for a log that no longer reaches back to the fence: the records
+ * between the fence and its oldest segment are gone.
+ *
+ * @internal
+ */
+export const holeBelow = (oldestBase: bigint, fence: bigint): Malformed | undefined =>
+  oldestBase > fence + 1n
+    ? new Malformed({
       reason: `the log starts at lsn ${oldestBase} but the fence is lsn ${fence}: ` +
         `records ${fence + 1n} to ${oldestBase - 1n} are missing (truncated past the snapshot, or deleted)`
     })
-  }
+    : undefined
+
+/**
+ * The error for damage at the end of the replay that no crash leaves behind:
+ * in a sealed segment or one before the newest (fsynced whole before its
+ * successor existed), or, unless `repair`, followed by committed records.
+ *
+ * @internal
+ */
+export const damageOf = (summary: Summary, newestId: bigint, repair: boolean): Malformed | Corruption | undefined => {
   if (Option.isNone(summary.tornTail)) return undefined
   const torn = summary.tornTail.value
-  // A sealed segment was fsynced whole before it was sealed: damage in it is never a crash's torn tail.
   const tornSegment = summary.segments.find((s) => s.id === torn.segmentId)
-  if (torn.segmentId !== newest.id || tornSegment?.sealed === true) {
+  if (torn.segmentId !== newestId || tornSegment?.sealed === true) {
     return new Malformed({ reason: `torn tail found in sealed segment ${torn.segmentPath}` })
   }
   return repair ? undefined : corruptionOf(summary)
@@ -114,7 +126,7 @@ export const plan = (options: {
       removeInterrupted
     })
   }
-  const refused = refusal(summary, newest, fence, options.repair)
+  const refused = holeBelow(summary.segments[0]!.baseLsn, fence) ?? damageOf(summary, newest.id, options.repair)
   if (refused !== undefined) return RecoveryPlan.Refuse({ error: refused })
   const newestSummary = summary.segments[summary.segments.length - 1]!
   if (newestSummary.sealed) {
