@@ -9,7 +9,7 @@
 import { NodePath } from "@effect/platform-node"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Bytes, LoraCodec, Lsn, WalRecord, Wal, WalConfig } from "@lora-wal/core"
-import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
+import { NodeCrc32, NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -30,9 +30,9 @@ const root = fs.mkdtempSync(path.join(args.tmp, "lora-wal-bench-commit-"))
 let dirs = 0
 const freshDir = () => path.join(root, `case-${dirs++}`)
 const layers = {
-  syncWrites: Layer.mergeAll(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer, NodePath.layer),
-  sync: Layer.mergeAll(NodeSyncFileSystem.layer, NodeDirLock.layer, NodePath.layer),
-  async: Layer.mergeAll(NodeFileSystem.layer, NodeDirLock.layer, NodePath.layer)
+  syncWrites: Layer.mergeAll(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer, NodePath.layer, NodeCrc32.layer),
+  sync: Layer.mergeAll(NodeSyncFileSystem.layer, NodeDirLock.layer, NodePath.layer, NodeCrc32.layer),
+  async: Layer.mergeAll(NodeFileSystem.layer, NodeDirLock.layer, NodePath.layer, NodeCrc32.layer)
 }
 
 

@@ -6,7 +6,7 @@ import { NodePath } from "@effect/platform-node"
 import { NodeFileSystem } from "@effect/platform-node"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Wal, WalConfig } from "@lora-wal/core"
-import { NodeDirLock } from "@lora-wal/platform-node"
+import { NodeCrc32, NodeDirLock } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -22,7 +22,8 @@ const discardingWrites = Layer.effect(
       Effect.map(base.open(p, options), (file) => ({ ...file, writeAll: () => Effect.void, sync: Effect.void }))
   }))
 ).pipe(Layer.provide(NodeFileSystem.layer))
-const layer = Layer.mergeAll(discardingWrites, NodeDirLock.layer, NodePath.layer)
+// NodeCrc32: the CRC NodeWal.layer gives the log.
+const layer = Layer.mergeAll(discardingWrites, NodeDirLock.layer, NodePath.layer, NodeCrc32.layer)
 
 const perCommit = (syncMode, eventsPerCommit, count) =>
   Effect.scoped(Effect.gen(function*() {

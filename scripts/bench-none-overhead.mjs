@@ -7,7 +7,7 @@
 //   node scripts/bench-none-overhead.mjs [runs] [commits]
 import { NodePath } from "@effect/platform-node"
 import { Wal, WalConfig, WalMetrics } from "@lora-wal/core"
-import { NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
+import { NodeCrc32, NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Duration, Effect, Layer, Tracer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -15,7 +15,7 @@ import * as path from "node:path"
 
 const runs = Number(process.argv[2] ?? 5)
 const commits = Number(process.argv[3] ?? 50000)
-const layer = Layer.mergeAll(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer, NodePath.layer)
+const layer = Layer.mergeAll(NodeSyncFileSystem.layerSyncWrites, NodeDirLock.layer, NodePath.layer, NodeCrc32.layer)
 const event = { _tag: "CreateNode", id: 1n, labels: ["Bench"], properties: new Map() }
 
 const commitsPerSecond = (traced) =>

@@ -47,7 +47,10 @@ export const make = (
     let current: OpenSegment | undefined
     const pathOf = (id: Segment.SegmentId) => path.join(dir, Segment.fileName(id))
 
-    /** Opens `file` in a scope of its own; the previous segment's file closes once it is open. */
+    /**
+     * Closes the previous segment's file, then opens the next in a scope of its own (the order of
+     * `ScopedRef.set`). If opening fails, the caller poisons the log, so the closed file is never used again.
+     */
     const replaceWith = (open: Effect.Effect<OpenSegment, Io, Scope.Scope>) =>
       Effect.flatMap(ScopedRef.set(ref, open), () => ScopedRef.get(ref)).pipe(
         Effect.map((segment) => void (current = segment))
