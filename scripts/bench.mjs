@@ -37,12 +37,14 @@ if (!args["report-only"]) {
   run(process.execPath, [path.join(root, "scripts/bench-commit.mjs"), "--tmp", tmp, "--scale", args.quick ? "0.2" : "1", "--out", path.join(out, "wal-commit.json")])
   log("lora-wal: replay of a ~200 MB log")
   run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "50" : "200", "--out", path.join(out, "wal-replay.json")])
+  log("lora-wal: start-up of the command-line tool, next to node -e 0")
+  run(process.execPath, [path.join(root, "scripts/bench-cli-start.mjs"), "--runs", args.quick ? "5" : "15", "--out", path.join(out, "wal-cli-start.json")])
   log("lora-wal: streaming replay of a ~1 GB log (peak RSS), with V8's defaults and with an 8 MiB semi-space")
   run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream", "--semi-space", "8", "--out", path.join(out, "wal-replay-1g.json")])
 }
 
 const peersJson = JSON.parse(fs.readFileSync(path.join(out, "peers.json"), "utf8"))
-const ours = ["wal-commit.json", "wal-replay.json", "wal-replay-1g.json"].flatMap((f) =>
+const ours = ["wal-commit.json", "wal-replay.json", "wal-cli-start.json", "wal-replay-1g.json"].flatMap((f) =>
   JSON.parse(fs.readFileSync(path.join(out, f), "utf8")).results
 )
 const latest = { created: new Date().toISOString(), host: peersJson.host, peers: peersJson.results, wal: ours }
@@ -109,6 +111,8 @@ const targets = [
     `None ${fmt(none1)} / Group ${fmt(group1)} commits/s; ${fmt(none100)} / ${fmt(group100)} events/s`),
   ...replayIds.map((r) => target(`replay ≥ 100 MB/s (${r.id})`, r.median * mib >= 100e6,
     `${fmt(r.median)} MiB/s = ${fmt(r.median * mib / 1e6)} MB/s${r.id.startsWith("replay.collect") && ceiling ? `; building and keeping the same events with nothing read: ${fmt(ceiling.median)} MiB/s` : ""}`)),
+  ...["start.cli.version", "start.cli.help"].map((id) => target(`\`${id.replace("start.cli.", "lora-wal --")}\` within 3× of \`node -e 0\``,
+    value(id) <= 3 * value("start.node.e0"), `${fmt(value(id))} ms vs ${fmt(value("start.node.e0"))} ms`)),
   ...(bigRss === undefined ? [] : bigRss.map((r) => target(`streaming replay of ~1 GB in < 100 MB peak RSS (${r.id})`, r.median * mib < 100e6,
     `${fmt(r.median)} MiB = ${fmt(r.median * mib / 1e6)} MB peak, of which ${fmt(r.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`)))
 ].join("\n")

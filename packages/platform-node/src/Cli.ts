@@ -27,6 +27,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import * as readline from "node:readline"
+import { version } from "./internal/version.js"
 import * as NodeDirLock from "./NodeDirLock.js"
 
 const dirArg = Args.text({ name: "DIR" }).pipe(Args.withDescription("the log directory"))
@@ -403,4 +404,4 @@ export const command = Command.make("lora-wal").pipe(
  * @since 0.1.0
  * @category running
  */
-export const run = Command.run(command, { name: "lora-wal", version: "0.1.0" })
+export const run = Command.run(command, { name: "lora-wal", version })

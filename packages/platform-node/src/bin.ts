@@ -1,22 +1,21 @@
 /**
- * Entry point of the `lora-wal` executable.
+ * Entry point of the `lora-wal` executable. `--version` and the top-level
+ * help (`--help`, `-h`, no arguments) are answered here, without loading
+ * Effect, so they start as fast as Node itself; every other command line
+ * loads the full tool (`main.ts`). The help text is @effect/cli's own,
+ * generated into `internal/topLevelHelp.ts` by `npm run gen:cli-help`; a
+ * test fails when it no longer matches what the full tool prints.
  *
  * @since 0.1.0
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { run } from "./Cli.js"
-import * as NodeCrc32 from "./NodeCrc32.js"
+import { topLevelHelp } from "./internal/topLevelHelp.js"
+import { version } from "./internal/version.js"
 
-run(process.argv).pipe(
-  Effect.catchAll(() =>
-    Effect.sync(() => {
-      // @effect/cli has already printed the usage problem.
-      process.exitCode = 2
-    })
-  ),
-  Effect.provide(Layer.merge(NodeContext.layer, NodeCrc32.layer)),
-  NodeRuntime.runMain({ disableErrorReporting: true })
-)
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === "--version") {
+  process.stdout.write(`${version}\n`)
+} else if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
+  process.stdout.write(topLevelHelp)
+} else {
+  await import("./main.js")
+}

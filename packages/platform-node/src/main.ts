@@ -1,0 +1,23 @@
+/**
+ * The `lora-wal` executable's full command-line: `bin.ts` loads this module
+ * for every command line it does not answer by itself.
+ *
+ * @since 0.1.0
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { run } from "./Cli.js"
+import * as NodeCrc32 from "./NodeCrc32.js"
+
+run(process.argv).pipe(
+  Effect.catchAll(() =>
+    Effect.sync(() => {
+      // @effect/cli has already printed the usage problem.
+      process.exitCode = 2
+    })
+  ),
+  Effect.provide(Layer.merge(NodeContext.layer, NodeCrc32.layer)),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)
