@@ -293,7 +293,17 @@ const appendCommand = Command.make(
                 .join("; ")
               return yield* Console.error(`lora-wal: line ${lineNumber}: not an array of events: ${problem}`)
             }
-            const commitLsn = yield* wal.commitTx(events.right).pipe(Effect.mapError((e) => describeError(e, input)))
+            const committed = yield* Effect.either(wal.commitTx(events.right))
+            if (Either.isLeft(committed)) {
+              // A refused encoding writes nothing and consumes no LSN: skip the line. Any other
+              // failure leaves the log unusable (poisoned, closed), so the run stops there.
+              if (committed.left._tag !== "Encode") {
+                return yield* Effect.fail(`line ${lineNumber}: ${describeError(committed.left, input)}`)
+              }
+              badLines++
+              return yield* Console.error(`lora-wal: line ${lineNumber}: cannot be logged: ${committed.left.message}`)
+            }
+            const commitLsn = committed.right
             if (Option.isNone(commitLsn)) {
               return yield* Console.error(`lora-wal: line ${lineNumber}: empty transaction, nothing written`)
             }

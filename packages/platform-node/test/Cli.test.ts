@@ -185,4 +185,21 @@ describe("lora-wal append", () => {
     const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer)))
     expect(replayed.committedEvents.map((e) => e._tag)).toEqual(["CreateNode", "Clear"])
   })
+
+  it("a line the log cannot encode (a lone surrogate) is named and skipped, and the lines after it are committed", async () => {
+    const dir = nodePlatform.freshDir()
+    const child = startCli(["append", dir])
+    child.process.stdin.end([
+      JSON.stringify([{ type: "CreateNode", id: "1", labels: [], properties: {} }]),
+      // JSON.stringify escapes a lone surrogate as \ud800, which JSON.parse turns back into one.
+      JSON.stringify([{ type: "CreateNode", id: "2", labels: ["\ud800"], properties: {} }]),
+      JSON.stringify([{ type: "CreateNode", id: "3", labels: [], properties: {} }])
+    ].join("\n") + "\n")
+    expect(await child.exited).toBe(1)
+    // The refused line consumed no LSN: the next commit follows the first directly.
+    expect(child.lines.filter((l) => l !== "")).toEqual(["committed 3", "committed 6"])
+    expect(child.stderr.join("")).toMatch(/^lora-wal: line 2: cannot be logged: .+\n$/)
+    const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer)))
+    expect(replayed.committedEvents.map((e) => e._tag === "CreateNode" && e.id)).toEqual([1n, 3n])
+  })
 })
