@@ -39,12 +39,14 @@ if (!args["report-only"]) {
   run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "50" : "200", "--out", path.join(out, "wal-replay.json")])
   log("lora-wal: start-up of the command-line tool, next to node -e 0")
   run(process.execPath, [path.join(root, "scripts/bench-cli-start.mjs"), "--runs", args.quick ? "5" : "15", "--out", path.join(out, "wal-cli-start.json")])
+  log("lora-wal: lora-wal append, next to raw loops of the same bytes")
+  run(process.execPath, [path.join(root, "scripts/bench-cli-append.mjs"), "--tmp", tmp, ...(args.quick ? ["--lines", "200", "--none-lines", "2000"] : []), "--out", path.join(out, "wal-cli-append.json")])
   log("lora-wal: streaming replay of a ~1 GB log (peak RSS), with V8's defaults and with an 8 MiB semi-space")
   run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream", "--semi-space", "8", "--out", path.join(out, "wal-replay-1g.json")])
 }
 
 const peersJson = JSON.parse(fs.readFileSync(path.join(out, "peers.json"), "utf8"))
-const ours = ["wal-commit.json", "wal-replay.json", "wal-cli-start.json", "wal-replay-1g.json"].flatMap((f) =>
+const ours = ["wal-commit.json", "wal-replay.json", "wal-cli-start.json", "wal-cli-append.json", "wal-replay-1g.json"].flatMap((f) =>
   JSON.parse(fs.readFileSync(path.join(out, f), "utf8")).results
 )
 const latest = { created: new Date().toISOString(), host: peersJson.host, peers: peersJson.results, wal: ours }
@@ -113,6 +115,9 @@ const targets = [
     `${fmt(r.median)} MiB/s = ${fmt(r.median * mib / 1e6)} MB/s${r.id.startsWith("replay.collect") && ceiling ? `; building and keeping the same events with nothing read: ${fmt(ceiling.median)} MiB/s` : ""}`)),
   ...["start.cli.version", "start.cli.help"].map((id) => target(`\`${id.replace("start.cli.", "lora-wal --")}\` within 3× of \`node -e 0\``,
     value(id) <= 3 * value("start.node.e0"), `${fmt(value(id))} ms vs ${fmt(value("start.node.e0"))} ms`)),
+  ...[["per-commit", 0.9, "write+fdatasync"], ["none", 0.1, "writeSync"]].map(([sync, share, raw]) =>
+    target(`\`lora-wal append --sync ${sync}\` ≥ ${share}× a raw ${raw} loop`, value(`cli.append.${sync}`) >= share * value(`cli.append.${sync}.raw`),
+      `${fmt(value(`cli.append.${sync}`))} lines/s vs ${fmt(value(`cli.append.${sync}.raw`))}/s: ${ratio(value(`cli.append.${sync}`), value(`cli.append.${sync}.raw`))}`)),
   ...(bigRss === undefined ? [] : bigRss.map((r) => target(`streaming replay of ~1 GB in < 100 MB peak RSS (${r.id})`, r.median * mib < 100e6,
     `${fmt(r.median)} MiB = ${fmt(r.median * mib / 1e6)} MB peak, of which ${fmt(r.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`)))
 ].join("\n")

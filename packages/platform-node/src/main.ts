@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { run } from "./Cli.js"
 import * as NodeCrc32 from "./NodeCrc32.js"
+import * as NodeSyncFileSystem from "./NodeSyncFileSystem.js"
 
 run(process.argv).pipe(
   Effect.catchAll(() =>
@@ -18,6 +19,8 @@ run(process.argv).pipe(
       process.exitCode = 2
     })
   ),
-  Effect.provide(Layer.merge(NodeContext.layer, NodeCrc32.layer)),
+  // The log's own I/O and CRC, as NodeWal.layer gives them, over NodeContext's filesystem.
+  Effect.provide(Layer.merge(NodeSyncFileSystem.layerSyncWrites, NodeCrc32.layer)),
+  Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: true })
 )

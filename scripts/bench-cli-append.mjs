@@ -1,0 +1,82 @@
+// `lora-wal append` throughput next to raw loops of the same bytes, in one run:
+// lines acknowledged per second from the first `committed` line to the last
+// (start-up excluded), under --sync per-commit against a raw write+fdatasync
+// loop, and under --sync none against a raw writeSync loop. Each line is a
+// 1-event transaction (189 bytes on disk, as in bench:commit).
+//   node scripts/bench-cli-append.mjs [--lines 600] [--none-lines 20000] [--out FILE]
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as readline from "node:readline"
+import { parseArgs } from "node:util"
+
+const { values: args } = parseArgs({
+  options: { lines: { type: "string", default: "600" }, "none-lines": { type: "string", default: "20000" }, out: { type: "string" }, tmp: { type: "string" } }
+})
+const bin = path.resolve(import.meta.dirname, "../packages/platform-node/bin/lora-wal.js")
+const tmp = args.tmp ?? os.tmpdir()
+const RECORD_BYTES = 189
+const line = (i) => JSON.stringify([{ type: "CreateNode", id: String(i), labels: ["Bench"], properties: { payload: { type: "String", value: "x".repeat(40) } } }])
+
+/** Lines acknowledged per second by `lora-wal append`, first acknowledgement to last. */
+const cliRate = (sync, count) =>
+  new Promise((resolve, reject) => {
+    const dir = fs.mkdtempSync(path.join(tmp, "lora-wal-cli-append-"))
+    const child = spawn(process.execPath, [bin, "append", dir, "--sync", sync], { stdio: ["pipe", "pipe", "inherit"] })
+    let first
+    let last
+    let acknowledged = 0
+    readline.createInterface({ input: child.stdout }).on("line", (text) => {
+      if (!text.startsWith("committed ")) return
+      const now = process.hrtime.bigint()
+      first ??= now
+      last = now
+      acknowledged++
+    })
+    child.on("error", reject)
+    child.on("exit", (code) => {
+      fs.rmSync(dir, { recursive: true, force: true })
+      if (code !== 0 || acknowledged !== count) return reject(new Error(`append exited ${code} after ${acknowledged} of ${count} lines`))
+      resolve((count - 1) / (Number(last - first) / 1e9))
+    })
+    child.stdin.end(Array.from({ length: count }, (_, i) => line(i)).join("\n") + "\n")
+  })
+
+/** Appends of `RECORD_BYTES` per second, each followed by fdatasync when `sync`. */
+const rawRate = (sync, count) => {
+  const dir = fs.mkdtempSync(path.join(tmp, "lora-wal-raw-append-"))
+  const fd = fs.openSync(path.join(dir, "raw"), "a")
+  const bytes = Buffer.alloc(RECORD_BYTES, 7)
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < count; i++) {
+    fs.writeSync(fd, bytes)
+    if (sync) fs.fdatasyncSync(fd)
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  fs.closeSync(fd)
+  fs.rmSync(dir, { recursive: true, force: true })
+  return count / seconds
+}
+
+const lines = Number(args.lines)
+const noneLines = Number(args["none-lines"])
+const rows = []
+for (const [sync, count, rawSync] of [["per-commit", lines, true], ["none", noneLines, false]]) {
+  const raw = rawRate(rawSync, count)
+  const cli = await cliRate(sync, count)
+  const raw2 = rawRate(rawSync, count)
+  const rawMedian = (raw + raw2) / 2
+  rows.push({ sync, cli, raw: rawMedian })
+  console.log(`append --sync ${sync.padEnd(10)} ${Math.round(cli).toString().padStart(7)} lines/s   raw ${rawSync ? "write+fdatasync" : "writeSync"} ${Math.round(rawMedian).toString().padStart(8)}/s   ratio ${(cli / rawMedian).toFixed(2)}`)
+}
+if (args.out) {
+  fs.writeFileSync(args.out, JSON.stringify({
+    schema: "wal-bench-results/v1",
+    label: "lora-wal-effect",
+    results: rows.flatMap(({ cli, raw, sync }) => [
+      { id: `cli.append.${sync}`, title: `lora-wal append --sync ${sync}: lines acknowledged per second, first to last`, unit: "lines/s", median: Math.round(cli), extra: { ratio_to_raw: Number((cli / raw).toFixed(3)) } },
+      { id: `cli.append.${sync}.raw`, title: `raw ${sync === "none" ? "writeSync" : "write+fdatasync"} of the same ${RECORD_BYTES} bytes per line, same run`, unit: "ops/s", median: Math.round(raw) }
+    ])
+  }, null, 2))
+}
