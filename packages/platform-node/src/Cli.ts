@@ -278,22 +278,22 @@ const eventsOfLine = (line: string): Either.Either<ReadonlyArray<MutationEvent>,
  */
 const commitStdinLines = (wal: Wal.Wal, input: string) =>
   Effect.suspend(() => {
-    let lineNumber = 0
+    let linesRead = 0
     let badLines = 0
-    const refuse = (reason: string) =>
+    const refuse = (lineNumber: number, reason: string) =>
       Effect.sync(() => {
         badLines++
         process.stderr.write(`lora-wal: line ${lineNumber}: ${reason}\n`)
       })
     const commitLine = (line: string): Effect.Effect<void, string> => {
-      lineNumber++
+      const lineNumber = ++linesRead
       if (line.trim() === "") return Effect.void
       const events = eventsOfLine(line)
-      if (Either.isLeft(events)) return refuse(events.left)
+      if (Either.isLeft(events)) return refuse(lineNumber, events.left)
       return Effect.matchEffect(wal.commitTx(events.right), {
         onFailure: (error) =>
           error._tag === "Encode"
-            ? refuse(`cannot be logged: ${error.message}`)
+            ? refuse(lineNumber, `cannot be logged: ${error.message}`)
             : Effect.fail(`line ${lineNumber}: ${describeError(error, input)}`),
         onSuccess: (commitLsn) =>
           Option.isNone(commitLsn)
@@ -301,11 +301,18 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
             : Effect.sync(() => void process.stdout.write(`committed ${commitLsn.value}\n`))
       })
     }
+    // Under PerCommit the lines of a chunk are committed concurrently, each its own transaction:
+    // they share fsyncs (group commit), and each is acknowledged once one covers it. The other
+    // modes return without waiting for the disk, so one line at a time costs least.
+    const concurrency = wal.syncMode._tag === "PerCommit" ? IN_FLIGHT_LINES : 1
     return Effect.map(
-      Stream.runForEach(stdinLineChunks, (lines) => Effect.forEach(lines, commitLine, { discard: true })),
+      Stream.runForEach(stdinLineChunks, (lines) => Effect.forEach(lines, commitLine, { concurrency, discard: true })),
       () => badLines
     )
   })
+
+/** Lines committed at once: enough for one fsync to cover many of them. */
+const IN_FLIGHT_LINES = 256
 
 const appendCommand = Command.make(
   "append",
