@@ -268,6 +268,9 @@ const eventsOfLine = (line: string): Either.Either<ReadonlyArray<MutationEvent>,
       .join("; "))
 }
 
+/** Lines committed at once: enough for one fsync to cover many of them. */
+const IN_FLIGHT_LINES = 256
+
 /**
  * Commits each line of standard input as one transaction, acknowledging it
  * on stdout as soon as its commit returns. A line that is not a transaction,
@@ -310,9 +313,6 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
       () => badLines
     )
   })
-
-/** Lines committed at once: enough for one fsync to cover many of them. */
-const IN_FLIGHT_LINES = 256
 
 const appendCommand = Command.make(
   "append",
