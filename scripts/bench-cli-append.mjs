@@ -1,8 +1,9 @@
 // `lora-wal append` throughput next to raw loops of the same bytes, in one run:
 // lines acknowledged per second from the first `committed` line to the last
 // (start-up excluded), under --sync per-commit against a raw write+fdatasync
-// loop, and under --sync none against a raw writeSync loop. Each line is a
-// 1-event transaction (189 bytes on disk, as in bench:commit).
+// loop, and under --sync none against a raw writeSync loop. Each line is the
+// JSON form of bench:commit's 1-event transaction; the raw loops write the
+// bytes the log writes for it.
 //   node scripts/bench-cli-append.mjs [--lines 600] [--none-lines 20000] [--out FILE]
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -10,14 +11,22 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as readline from "node:readline"
 import { parseArgs } from "node:util"
+import { Bytes, LoraJson } from "@lora-wal/core"
+import { Schema } from "effect"
+import { benchEvent, encodeTransaction } from "./bench-events.mjs"
 
 const { values: args } = parseArgs({
   options: { lines: { type: "string", default: "600" }, "none-lines": { type: "string", default: "20000" }, out: { type: "string" }, tmp: { type: "string" } }
 })
 const bin = path.resolve(import.meta.dirname, "../packages/platform-node/bin/lora-wal.js")
 const tmp = args.tmp ?? os.tmpdir()
-const RECORD_BYTES = 189
-const line = (i) => JSON.stringify([{ type: "CreateNode", id: String(i), labels: ["Bench"], properties: { payload: { type: "String", value: "x".repeat(40) } } }])
+const toJson = Schema.encodeSync(LoraJson.MutationEventFromJson)
+const line = (i) => JSON.stringify([toJson(benchEvent(i))])
+const transactionBytes = (() => {
+  const writer = new Bytes.Writer(4096)
+  encodeTransaction(writer, 1n, [benchEvent(0)])
+  return writer.written.slice()
+})()
 
 /** Lines acknowledged per second by `lora-wal append`, first acknowledgement to last. */
 const cliRate = (sync, count) =>
@@ -43,14 +52,13 @@ const cliRate = (sync, count) =>
     child.stdin.end(Array.from({ length: count }, (_, i) => line(i)).join("\n") + "\n")
   })
 
-/** Appends of `RECORD_BYTES` per second, each followed by fdatasync when `sync`. */
+/** Appends of the transaction's bytes per second, each followed by fdatasync when `sync`. */
 const rawRate = (sync, count) => {
   const dir = fs.mkdtempSync(path.join(tmp, "lora-wal-raw-append-"))
   const fd = fs.openSync(path.join(dir, "raw"), "a")
-  const bytes = Buffer.alloc(RECORD_BYTES, 7)
   const start = process.hrtime.bigint()
   for (let i = 0; i < count; i++) {
-    fs.writeSync(fd, bytes)
+    fs.writeSync(fd, transactionBytes)
     if (sync) fs.fdatasyncSync(fd)
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
@@ -63,12 +71,12 @@ const lines = Number(args.lines)
 const noneLines = Number(args["none-lines"])
 const rows = []
 for (const [sync, count, rawSync] of [["per-commit", lines, true], ["none", noneLines, false]]) {
-  const raw = rawRate(rawSync, count)
+  // The raw loop before and after the tool, averaged: the disk drifts over a run.
+  const rawBefore = rawRate(rawSync, count)
   const cli = await cliRate(sync, count)
-  const raw2 = rawRate(rawSync, count)
-  const rawMedian = (raw + raw2) / 2
-  rows.push({ sync, cli, raw: rawMedian })
-  console.log(`append --sync ${sync.padEnd(10)} ${Math.round(cli).toString().padStart(7)} lines/s   raw ${rawSync ? "write+fdatasync" : "writeSync"} ${Math.round(rawMedian).toString().padStart(8)}/s   ratio ${(cli / rawMedian).toFixed(2)}`)
+  const raw = (rawBefore + rawRate(rawSync, count)) / 2
+  rows.push({ sync, cli, raw })
+  console.log(`append --sync ${sync.padEnd(10)} ${Math.round(cli).toString().padStart(7)} lines/s   raw ${rawSync ? "write+fdatasync" : "writeSync"} ${Math.round(raw).toString().padStart(8)}/s   ratio ${(cli / raw).toFixed(2)}`)
 }
 if (args.out) {
   fs.writeFileSync(args.out, JSON.stringify({
@@ -76,7 +84,7 @@ if (args.out) {
     label: "lora-wal-effect",
     results: rows.flatMap(({ cli, raw, sync }) => [
       { id: `cli.append.${sync}`, title: `lora-wal append --sync ${sync}: lines acknowledged per second, first to last`, unit: "lines/s", median: Math.round(cli), extra: { ratio_to_raw: Number((cli / raw).toFixed(3)) } },
-      { id: `cli.append.${sync}.raw`, title: `raw ${sync === "none" ? "writeSync" : "write+fdatasync"} of the same ${RECORD_BYTES} bytes per line, same run`, unit: "ops/s", median: Math.round(raw) }
+      { id: `cli.append.${sync}.raw`, title: `raw ${sync === "none" ? "writeSync" : "write+fdatasync"} of the same ${transactionBytes.length} bytes per line, same run`, unit: "ops/s", median: Math.round(raw) }
     ])
   }, null, 2))
 }

@@ -8,7 +8,7 @@
 //   node scripts/bench-commit.mjs [--tmp DIR] [--scale X]
 import { NodePath } from "@effect/platform-node"
 import { NodeFileSystem } from "@effect/platform-node"
-import { Bytes, LoraCodec, Lsn, WalRecord, Wal, WalConfig } from "@lora-wal/core"
+import { Bytes, Wal, WalConfig } from "@lora-wal/core"
 import { NodeCrc32, NodeDirLock, NodeSyncFileSystem } from "@lora-wal/platform-node"
 import { Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
@@ -16,7 +16,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { benchEvent as event } from "./bench-events.mjs"
+import { benchEvent as event, encodeTransaction } from "./bench-events.mjs"
 
 const { values: args } = parseArgs({
   options: {
@@ -72,14 +72,9 @@ const rawFsync = async (name, what, ops, commit) => {
 }
 
 /** Encodes a 1-event transaction (three records with their CRCs) at `lsn` into `writer`. */
-const encodeTx = (writer, lsn, events) => {
-  WalRecord.encode(LoraCodec.codec, writer, { _tag: "TxBegin", lsn: Lsn.unsafeMake(lsn) })
-  WalRecord.encode(LoraCodec.codec, writer, { _tag: "MutationBatch", lsn: Lsn.unsafeMake(lsn + 1n), txBeginLsn: Lsn.unsafeMake(lsn), events })
-  WalRecord.encode(LoraCodec.codec, writer, { _tag: "TxCommit", lsn: Lsn.unsafeMake(lsn + 2n), txBeginLsn: Lsn.unsafeMake(lsn) })
-}
 const txBytes = (() => {
   const writer = new Bytes.Writer(4096)
-  encodeTx(writer, 1n, [event(0)])
+  encodeTransaction(writer, 1n, [event(0)])
   return writer.length
 })()
 
@@ -91,7 +86,7 @@ const encodedCommit = () => {
   let lsn = 1n
   return (h) => {
     writer.reset()
-    encodeTx(writer, lsn, events)
+    encodeTransaction(writer, lsn, events)
     lsn += 3n
     fs.writeSync(h.fd, writer.written)
     fs.fdatasyncSync(h.fd)

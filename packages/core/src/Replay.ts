@@ -298,14 +298,16 @@ const streamWith = <A>(
         let fenceChecked = false
         // The refusals of open, applied to a stream that a recovery reads: nothing is emitted
         // from a log with a hole above the fence, and damage no crash leaves behind fails it.
+        // The summary is read only after the first pull (the oldest segment's base is known
+        // then) and at the end, not for every batch.
         const refusal = (batch: Array<Transaction<A>> | undefined): Malformed | Corruption | undefined => {
-          const summary = cursor.summary()
           if (!fenceChecked) {
             fenceChecked = true
-            const hole = summary.segments.length > 0 ? holeBelow(summary.segments[0]!.baseLsn, fence) : undefined
+            const oldest = cursor.summary().segments[0]
+            const hole = oldest === undefined ? undefined : holeBelow(oldest.baseLsn, fence)
             if (hole !== undefined) return hole
           }
-          return batch === undefined && newestId !== undefined ? damageOf(summary, newestId, false) : undefined
+          return batch === undefined && newestId !== undefined ? damageOf(cursor.summary(), newestId, false) : undefined
         }
         return Stream.repeatEffectChunkOption(
           cursor.pull.pipe(
