@@ -65,14 +65,12 @@ const runOps = (ops: ReadonlyArray<Record<string, any>>, dir: string) =>
           yield* Scope.close(scope!, Exit.void)
           break
         case "commit_tx": {
-          // lora-wal answers Yes/No; ours is the TxCommit's LSN, the last one used in this sequential run.
-          let commitLsn = Option.none<Lsn.Lsn>()
-          yield* call(wal!.commitTx(decodeEvents(op.events)).pipe(Effect.tap((l) => {
-            commitLsn = l
-          })), (l) => ({
-            wrote: Option.isSome(l) ? "Yes" : "No"
-          }))
-          if (Option.isSome(commitLsn)) expect(commitLsn.value).toBe((yield* wal!.nextLsn) - 1n)
+          // lora-wal answers Yes/No; ours is the TxCommit's LSN: the third after the TxBegin's.
+          const begin = yield* wal!.nextLsn
+          yield* call(wal!.commitTx(decodeEvents(op.events)), (commitLsn) => {
+            if (Option.isSome(commitLsn)) expect(commitLsn.value).toBe(begin + 2n)
+            return { wrote: Option.isSome(commitLsn) ? "Yes" : "No" }
+          })
           break
         }
         case "begin":
