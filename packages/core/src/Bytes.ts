@@ -284,9 +284,9 @@ export class Reader {
     return this.bytes.subarray(at, at + n)
   }
 
-  /** Length-prefixed bytes, copied. */
+  /** Length-prefixed bytes, copied (`new Uint8Array`: a Node Buffer's `slice` would not copy). */
   lenBytes(): Uint8Array {
-    return this.take(this.rawLen()).slice()
+    return new Uint8Array(this.take(this.rawLen()))
   }
 
   /**

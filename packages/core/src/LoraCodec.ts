@@ -284,8 +284,9 @@ const readEntries = (r: Reader, label: string, depth: number): Map<string, Prope
 
 const readVectorElements = (r: Reader, kind: VectorKind, count: number): VectorValues => {
   const bytes = r.take(count * kind.size)
-  // Copying the bytes keeps every bit, NaN payloads included.
-  if (littleEndianHost) return new kind.array(bytes.slice().buffer)
+  // Copying the bytes keeps every bit, NaN payloads included. `new Uint8Array` copies into a
+  // buffer of their own: a Node Buffer's `slice` would share the whole pool instead.
+  if (littleEndianHost) return new kind.array(new Uint8Array(bytes).buffer)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out = new kind.array(count)
   for (let i = 0; i < count; i++) out[i] = kind.get(view, i * kind.size)

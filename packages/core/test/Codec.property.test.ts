@@ -55,6 +55,20 @@ describe("codec and framing properties", () => {
     )
   })
 
+  it("a record read from a Node Buffer that shares a larger allocation decodes the same (vectors included)", () => {
+    fc.assert(
+      fc.property(recordArb, fc.nat({ max: 15 }), fc.nat({ max: 15 }), (record, before, after) => {
+        const bytes = encodeRecord(record)
+        // Like fs.readFile's result or a slice of one: a view at some offset into a shared buffer.
+        const shared = Buffer.alloc(before + bytes.length + after, 0x7f)
+        shared.set(bytes, before)
+        const view = shared.subarray(before, before + bytes.length)
+        expect(decodeRecord(view)).toEqual(record)
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
   it("map keys are written in UTF-8 byte order whatever the insertion order", () => {
     fc.assert(
       fc.property(fc.uniqueArray(Arbitraries.text, { minLength: 2, maxLength: 6 }), (keys) => {
