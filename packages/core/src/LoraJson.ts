@@ -9,7 +9,9 @@
  * (`PropertyValue`, `MutationEvent`), and the JSON types are read off the
  * Schemas: decode with `Schema.decodeUnknownEither(MutationEventFromJson)`
  * (every problem is reported with its path), encode with
- * `Schema.encodeSync(MutationEventFromJson)`. This is an edge format (files,
+ * `Schema.encodeSync(MutationEventFromJson)`. `parseEvents` and
+ * `stringifyEvents` give the same results for a line of events by hand, for
+ * the command line's per-transaction paths. This is an edge format (files,
  * stdin, diagnostics); the log itself stores the compact binary form
  * (`LoraCodec`).
  *
@@ -19,6 +21,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
+import * as Fast from "./internal/loraJsonFast.js"
 import type { MutationEvent } from "./MutationEvent.js"
 import type { Properties, PropertyValue, VectorElementType, VectorValues } from "./PropertyValue.js"
 import { vectorElementType } from "./PropertyValue.js"
@@ -369,3 +372,52 @@ export type MutationEventJson = typeof MutationEventUnion.Encoded
  * @category schemas
  */
 export const MutationEventFromJson: Schema.Schema<MutationEvent, MutationEventJson> = MutationEventUnion
+
+const EventsFromJson = Schema.Array(MutationEventFromJson)
+const encodeEvents = Schema.encodeSync(EventsFromJson)
+const decodeEvents = Schema.decodeUnknownEither(EventsFromJson)
+
+/** The Schema's issues on one line, each with its path. */
+const describeIssues = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => `${issue.path.length > 0 ? `at [${issue.path.join("][")}]: ` : ""}${issue.message}`)
+    .join("; ")
+
+/**
+ * The JSON line of a transaction's events, for `lora-wal replay --jsonl`,
+ * which prints one per transaction of logs of gigabytes: exactly
+ * `JSON.stringify(Schema.encodeSync(Schema.Array(MutationEventFromJson))(events))`,
+ * written directly at a fraction of the Schema's cost. What the direct
+ * writer is unsure of goes through the Schema, so this throws the Schema's
+ * `ParseError` for what is not an event.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const stringifyEvents = (events: ReadonlyArray<MutationEvent>): string =>
+  Fast.writeEvents(events) ?? JSON.stringify(encodeEvents(events))
+
+/**
+ * The events of one JSON line (an array of events), as `lora-wal append`
+ * reads a transaction, or why the line is not one, as a one-line reason:
+ * `not JSON: ` and the parser's message, or `not an array of events: ` and
+ * the issues of `Schema.Array(MutationEventFromJson)` with their paths.
+ * Well-formed lines are decoded by hand, at a fraction of the Schema's
+ * cost; anything else goes through the Schema, so the lines accepted, their
+ * events and the reasons are exactly the Schema's.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const parseEvents = (line: string): Either.Either<ReadonlyArray<MutationEvent>, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch (e) {
+    return Either.left(`not JSON: ${(e as Error).message}`)
+  }
+  const events = Fast.readEvents(json)
+  return events !== undefined
+    ? Either.right(events)
+    : Either.mapLeft(decodeEvents(json), (error) => `not an array of events: ${describeIssues(error)}`)
+}
