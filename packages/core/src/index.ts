@@ -116,6 +116,14 @@ export * as ReplayReport from "./ReplayReport.js"
  */
 export * as Segment from "./Segment.js"
 /**
+ * Checks a log directory at rest and names every problem in it, each with
+ * its file, offset and what opening the log would do about it.
+ *
+ * @since 0.1.0
+ * @category diagnostics
+ */
+export * as Verify from "./Verify.js"
+/**
  * The live, writable log: open with recovery, commit transactions, sync,
  * rotate and truncate.
  *

@@ -1,6 +1,6 @@
 import * as Layer from "effect/Layer"
 import * as Path from "@effect/platform/Path"
-import { Arbitraries, MemoryFileSystem } from "@lora-wal/testkit"
+import { MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -8,70 +8,9 @@ import * as Exit from "effect/Exit"
 import * as fc from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { MutationEvent } from "../src/MutationEvent.js"
 import * as Replay from "../src/Replay.js"
-import { LogBuilder } from "./logBuilder.js"
-
-type Action =
-  | { readonly _tag: "commitTx"; readonly events: Array<MutationEvent> }
-  | { readonly _tag: "begin" }
-  | { readonly _tag: "mutation"; readonly which: number; readonly event: MutationEvent }
-  | { readonly _tag: "batch"; readonly which: number; readonly events: Array<MutationEvent> }
-  | { readonly _tag: "commit"; readonly which: number }
-  | { readonly _tag: "abort"; readonly which: number }
-  | { readonly _tag: "checkpoint" }
-  | { readonly _tag: "rotate" }
-
-const events = fc.array(Arbitraries.mutationEvent, { minLength: 1, maxLength: 3 })
-const which = fc.nat({ max: 7 })
-const action: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: events.map((e) => ({ _tag: "commitTx" as const, events: e })), weight: 4 },
-  fc.constant({ _tag: "begin" as const }),
-  fc.record({ which, event: Arbitraries.mutationEvent }).map((r) => ({ _tag: "mutation" as const, ...r })),
-  fc.record({ which, events }).map((r) => ({ _tag: "batch" as const, ...r })),
-  which.map((w) => ({ _tag: "commit" as const, which: w })),
-  which.map((w) => ({ _tag: "abort" as const, which: w })),
-  fc.constant({ _tag: "checkpoint" as const }),
-  fc.constant({ _tag: "rotate" as const })
-)
-
-/** Interprets actions into a valid log (actions on missing transactions are skipped). */
-const build = (actions: ReadonlyArray<Action>): LogBuilder => {
-  const log = new LogBuilder()
-  let lastCheckpoint = 0n
-  for (const a of actions) {
-    const open = log.openTransactions
-    const pick = "which" in a && open.length > 0 ? open[a.which % open.length] : undefined
-    switch (a._tag) {
-      case "commitTx":
-        log.commitTx(a.events)
-        break
-      case "begin":
-        log.begin()
-        break
-      case "mutation":
-        if (pick !== undefined) log.mutation(pick, a.event)
-        break
-      case "batch":
-        if (pick !== undefined) log.batch(pick, a.events)
-        break
-      case "commit":
-        if (pick !== undefined) log.commit(pick)
-        break
-      case "abort":
-        if (pick !== undefined) log.abort(pick)
-        break
-      case "checkpoint":
-        lastCheckpoint = log.nextLsn - 1n > lastCheckpoint ? log.nextLsn - 1n : lastCheckpoint
-        log.checkpoint(lastCheckpoint)
-        break
-      case "rotate":
-        if (log.activeHasRecords) log.rotate()
-        break
-    }
-  }
-  return log
-}
+import { buildLog as build, logAction as action } from "./logActions.js"
+import type { LogBuilder } from "./logBuilder.js"
 
 const withLog = (log: LogBuilder, tail: Uint8Array) => {
   const state = new MemoryFileSystem.MemoryState()
