@@ -10,11 +10,17 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
-import { crc32 } from "./internal/crc.js"
+import * as Stream from "effect/Stream"
+import { DecodeFailure } from "./Bytes.js"
+import { Crc32, type Crc32Function, portable } from "./Crc32.js"
+import * as EventCodec from "./EventCodec.js"
+import { listSegments } from "./internal/segments.js"
+import * as LoraCodec from "./LoraCodec.js"
 import type { Lsn } from "./Lsn.js"
 import { unsafeMake as unsafeLsn } from "./Lsn.js"
-import * as WalRecord from "./WalRecord.js"
+import type { MutationEvent } from "./MutationEvent.js"
 import * as Segment from "./Segment.js"
+import * as WalRecord from "./WalRecord.js"
 import { Io } from "./WalError.js"
 
 /**
@@ -78,23 +84,23 @@ export interface FileInfo {
 }
 
 /**
- * Walks the record framing of one segment's bytes.
+ * The record framing of one segment's bytes, one record at a time, so that
+ * a walk over a large segment keeps none of them alive.
  *
  * @since 0.1.0
  * @category inspection
  */
-export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
-  const records: Array<RecordInfo> = []
+export function* framesOf(bytes: Uint8Array, crc32: Crc32Function = portable): Generator<RecordInfo> {
   let offset = Segment.HEADER_LEN
   for (;;) {
-    const at = WalRecord.frameAt(bytes, offset, bytes.length)
-    if (at._tag === "End") return records
+    const at = WalRecord.frameAt(bytes, offset, bytes.length, crc32)
+    if (at._tag === "End") return
     if (at._tag !== "Frame") {
-      records.push({ _tag: "Invalid", offset, declaredLength: at.declared, available: bytes.length - offset })
-      return records
+      yield { _tag: "Invalid", offset, declaredLength: at.declared, available: bytes.length - offset }
+      return
     }
     const { actualCrc, kind, length, lsn, storedCrc, txBeginLsn } = at.frame
-    records.push({
+    yield {
       _tag: "Record",
       offset,
       length,
@@ -103,10 +109,19 @@ export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
       lsn,
       txBeginLsn,
       crcOk: storedCrc === actualCrc
-    })
+    }
     offset += length
   }
 }
+
+/**
+ * Walks the record framing of one segment's bytes.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const frames = (bytes: Uint8Array, crc32: Crc32Function = portable): Array<RecordInfo> =>
+  Array.from(framesOf(bytes, crc32))
 
 /**
  * Reads a segment header's fields without rejecting it.
@@ -114,7 +129,7 @@ export const frames = (bytes: Uint8Array): Array<RecordInfo> => {
  * @since 0.1.0
  * @category inspection
  */
-export const header = (bytes: Uint8Array): HeaderInfo => {
+export const header = (bytes: Uint8Array, crc32: Crc32Function = portable): HeaderInfo => {
   if (bytes.length < Segment.HEADER_LEN) return { complete: false, length: bytes.length }
   const view = new DataView(bytes.buffer, bytes.byteOffset, Segment.HEADER_LEN)
   const flags = view.getUint32(20, true)
@@ -129,22 +144,24 @@ export const header = (bytes: Uint8Array): HeaderInfo => {
   }
 }
 
+/** Reports progress after each file of a directory walk, for large logs. */
+type OnProgress = (progress: { readonly bytesRead: number; readonly totalBytes: number }) => Effect.Effect<void>
+
 /**
- * Every file of `dir`, by name, with segment headers and record framing.
+ * Every file of `dir`, by name, with segment headers and record framing, one
+ * file at a time: memory holds one file, not the log.
  *
  * @since 0.1.0
  * @category inspection
  */
-export const inspectDir = (
+export const files = (
   dir: string,
-  options?: {
-    /** Called after each file, for progress reporting on large logs. */
-    readonly onProgress?: ((progress: { readonly bytesRead: number; readonly totalBytes: number }) => Effect.Effect<void>) | undefined
-  }
-): Effect.Effect<Array<FileInfo>, Io, FileSystem.FileSystem | Path.Path> =>
-  Effect.gen(function*() {
+  options?: { readonly onProgress?: OnProgress | undefined }
+): Stream.Stream<FileInfo, Io, FileSystem.FileSystem | Path.Path> =>
+  Stream.unwrap(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const join = (yield* Path.Path).join
+    const crc32 = yield* Crc32
     const names = (yield* fs.readDirectory(dir)).sort()
     const entries: Array<{ readonly name: string; readonly path: string; readonly size: number }> = []
     for (const name of names) {
@@ -153,21 +170,215 @@ export const inspectDir = (
       if (info.type === "File") entries.push({ name, path, size: Number(info.size) })
     }
     const totalBytes = entries.reduce((n, e) => n + e.size, 0)
+    const reader = new FileReader(fs)
     let bytesRead = 0
-    const files: Array<FileInfo> = []
-    for (const { name, path } of entries) {
-      const bytes = yield* fs.readFile(path)
-      bytesRead += bytes.length
-      if (options?.onProgress !== undefined) yield* options.onProgress({ bytesRead, totalBytes })
-      const segmentId = Segment.parseFileName(name)
-      files.push({
-        name,
-        size: bytes.length,
-        crc32: crc32(bytes),
-        segmentId,
-        header: segmentId === undefined ? undefined : header(bytes),
-        records: segmentId === undefined || bytes.length < Segment.HEADER_LEN ? [] : frames(bytes)
-      })
+    return Stream.mapEffect(Stream.fromIterable(entries), ({ name, path, size }) =>
+      Effect.gen(function*() {
+        const bytes = yield* reader.read(path, size)
+        bytesRead += bytes.length
+        if (options?.onProgress !== undefined) yield* options.onProgress({ bytesRead, totalBytes })
+        const segmentId = Segment.parseFileName(name)
+        return {
+          name,
+          size: bytes.length,
+          crc32: crc32(bytes),
+          segmentId,
+          header: segmentId === undefined ? undefined : header(bytes, crc32),
+          records: segmentId === undefined || bytes.length < Segment.HEADER_LEN ? [] : frames(bytes, crc32)
+        }
+      }))
+  }).pipe(Effect.mapError(Io.fromPlatform)))
+
+/**
+ * Every file of `dir`, by name, with segment headers and record framing
+ * (all of {@link files} at once).
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const inspectDir = (
+  dir: string,
+  options?: { readonly onProgress?: OnProgress | undefined }
+): Effect.Effect<Array<FileInfo>, Io, FileSystem.FileSystem | Path.Path> =>
+  Effect.map(Stream.runCollect(files(dir, options)), (chunk) => Array.from(chunk))
+
+/**
+ * What a record's payload holds: its events when the CRC holds and the
+ * codec reads them, nothing for the markers (begin, commit, abort,
+ * checkpoint), or why it was not read.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Payload<E> =
+  | { readonly _tag: "Events"; readonly events: ReadonlyArray<E> }
+  | { readonly _tag: "Marker" }
+  | { readonly _tag: "Unchecked" }
+  | { readonly _tag: "Undecodable"; readonly reason: string }
+
+/**
+ * A segment file as {@link segments} reads it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SegmentView<E> {
+  readonly name: string
+  readonly id: Segment.SegmentId
+  readonly size: number
+  readonly header: HeaderInfo
+  /** The record framing, walked afresh on each iteration (see `payload` for how long it can be). */
+  readonly records: Iterable<RecordInfo>
+  /**
+   * Reads one of `records`' payload: on demand, so that a segment's events
+   * exist one record at a time rather than all at once. The segment's bytes
+   * are read into a buffer the next segment reuses, so records and payloads
+   * can be read until the stream pulls the next segment (a defect after that).
+   */
+  readonly payload: (record: Extract<RecordInfo, { readonly _tag: "Record" }>) => Payload<E>
+}
+
+const payloadOf = <E>(codec: EventCodec.EventCodec<E>, bytes: Uint8Array, info: Extract<RecordInfo, { readonly _tag: "Record" }>): Payload<E> => {
+  if (!info.crcOk) return { _tag: "Unchecked" }
+  if (info.kindName !== "Mutation" && info.kindName !== "MutationBatch") return { _tag: "Marker" }
+  const payload = bytes.subarray(info.offset + WalRecord.HEADER_LEN, info.offset + info.length - 4)
+  try {
+    return {
+      _tag: "Events",
+      events: info.kindName === "Mutation" ? [EventCodec.decodeEvent(codec, payload)] : EventCodec.decodeBatch(codec, payload)
     }
-    return files
-  }).pipe(Effect.mapError(Io.fromPlatform))
+  } catch (e) {
+    return { _tag: "Undecodable", reason: e instanceof DecodeFailure ? e.message : `event codec failed: ${String(e)}` }
+  }
+}
+
+/**
+ * Reads whole files into one buffer, grown to the largest: walking a log
+ * allocates one segment's worth, not one per segment (a buffer per file
+ * would sit outside the JS heap until a full collection, ~8 MiB each).
+ */
+class FileReader {
+  private buffer = new Uint8Array(0)
+  /** Bumped on every read: a view of an earlier file is stale. */
+  generation = 0
+
+  constructor(private readonly fs: FileSystem.FileSystem) {}
+
+  /** The file's bytes, valid until the next `read`. */
+  read(path: string, size: number): Effect.Effect<Uint8Array, Io> {
+    this.generation++
+    if (this.buffer.length <= size) this.buffer = new Uint8Array(size + 1)
+    return Effect.scoped(Effect.gen(this, function*() {
+      const file = yield* this.fs.open(path)
+      let length = 0
+      for (;;) {
+        if (length === this.buffer.length) this.grow(length)
+        const n = Number(yield* file.read(this.buffer.subarray(length)))
+        if (n === 0) return this.buffer.subarray(0, length)
+        length += n
+      }
+    })).pipe(Effect.mapError(Io.fromPlatform))
+  }
+
+  /** A file that grew since it was listed. */
+  private grow(length: number) {
+    const grown = new Uint8Array(length * 2)
+    grown.set(this.buffer.subarray(0, length))
+    this.buffer = grown
+  }
+}
+
+const readSegment = <E>(
+  reader: FileReader,
+  codec: EventCodec.EventCodec<E>,
+  crc32: Crc32Function,
+  file: { readonly id: Segment.SegmentId; readonly name: string; readonly path: string; readonly size: number }
+): Effect.Effect<SegmentView<E>, Io> =>
+  Effect.map(reader.read(file.path, file.size), (bytes) => {
+    const generation = reader.generation
+    const current = () => {
+      if (reader.generation !== generation) {
+        throw new Error(`Inspect.segments: ${file.name} was read after the next segment was pulled`)
+      }
+    }
+    return {
+      name: file.name,
+      id: file.id,
+      size: bytes.length,
+      header: header(bytes, crc32),
+      records: {
+        [Symbol.iterator]: (): Iterator<RecordInfo> => {
+          const frames = bytes.length < Segment.HEADER_LEN ? [][Symbol.iterator]() : framesOf(bytes, crc32)
+          // Every step reads the shared buffer, so every step checks it still holds this segment.
+          return {
+            next: () => {
+              current()
+              return frames.next()
+            }
+          }
+        }
+      },
+      payload: (record) => {
+        current()
+        return payloadOf(codec, bytes, record)
+      }
+    }
+  })
+
+/**
+ * What {@link segments} reads, and how it reports progress.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SegmentsOptions {
+  /** Only the segment with this id. */
+  readonly segment?: bigint | undefined
+  readonly onProgress?: OnProgress | undefined
+}
+
+const segmentsWith = <E>(
+  dir: string,
+  codec: EventCodec.EventCodec<E>,
+  options: SegmentsOptions
+): Stream.Stream<SegmentView<E>, Io, FileSystem.FileSystem | Path.Path> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const crc32 = yield* Crc32
+    const files = yield* listSegments(fs, yield* Path.Path, dir)
+    const chosen = options.segment === undefined ? files : files.filter((f) => f.id === options.segment)
+    const reader = new FileReader(fs)
+    const totalBytes = chosen.reduce((n, f) => n + f.size, 0)
+    let bytesRead = 0
+    return Stream.mapEffect(Stream.fromIterable(chosen), (file) =>
+      Effect.tap(readSegment(reader, codec, crc32, file), (view) => {
+        bytesRead += view.size
+        return options.onProgress === undefined ? Effect.void : options.onProgress({ bytesRead, totalBytes })
+      }))
+  }))
+
+/**
+ * The segments of `dir`, oldest first, one at a time with every record's
+ * framing and, on demand, its payload: the record-by-record view an
+ * operator reads (like PostgreSQL's `pg_waldump`). Memory holds one
+ * segment's bytes, not the log.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export function segments(
+  dir: string,
+  options?: SegmentsOptions
+): Stream.Stream<SegmentView<MutationEvent>, Io, FileSystem.FileSystem | Path.Path>
+export function segments<E>(
+  dir: string,
+  options: SegmentsOptions & { readonly codec: EventCodec.EventCodec<E> }
+): Stream.Stream<SegmentView<E>, Io, FileSystem.FileSystem | Path.Path>
+export function segments<E>(
+  dir: string,
+  options?: SegmentsOptions & { readonly codec?: EventCodec.EventCodec<E> }
+): Stream.Stream<SegmentView<E> | SegmentView<MutationEvent>, Io, FileSystem.FileSystem | Path.Path> {
+  return options?.codec === undefined
+    ? segmentsWith(dir, LoraCodec.codec, options ?? {})
+    : segmentsWith(dir, options.codec, options)
+}

@@ -150,7 +150,11 @@ export class UnknownKind extends Schema.TaggedError<UnknownKind>("@lora-wal/core
  */
 export class BadSegmentHeader extends Schema.TaggedError<BadSegmentHeader>(
   "@lora-wal/core/WalError/BadSegmentHeader"
-)("BadSegmentHeader", { reason: Schema.String }) {
+)("BadSegmentHeader", {
+  reason: Schema.String,
+  /** The segment whose header it is, where the reader knew it (not part of the message, which is lora-wal's). */
+  segmentPath: Schema.optional(Schema.String)
+}) {
   readonly [TypeId]: TypeId = TypeId
 
   get message(): string {

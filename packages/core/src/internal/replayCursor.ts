@@ -128,9 +128,8 @@ export class ReplayCursor<E> {
       const header = Segment.decodeHeader(bytes)
       if (header._tag === "Left") {
         // The reader hands over a whole header or fails, so a short one is only reported as malformed.
-        return Effect.fail(
-          header.left._tag === "Truncated" ? new BadSegmentHeader({ reason: "truncated header" }) : header.left
-        )
+        const reason = header.left._tag === "Truncated" ? "truncated header" : header.left.reason
+        return Effect.fail(new BadSegmentHeader({ reason, segmentPath: segment.path }))
       }
       const base = header.right.baseLsn
       const malformed = this.assembler.enterSegment(base, segment.path)
