@@ -8,8 +8,10 @@
 // `--tx-events N` writes N events per transaction (one MutationBatch record of
 // ~60 B an event) when generating; `--crc portable` replays with the core's
 // TypeScript CRC instead of the Node layers' (zlib's from 256 B).
+// `--modes cli` runs `lora-wal replay DIR --jsonl` (one line per transaction,
+// read by this process through a pipe) and reports its peak RSS the same way.
 //   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep] [--semi-space N] [--tx-events 10] [--crc node|portable]
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -132,8 +134,33 @@ if (fs.readdirSync(dir).some((n) => n.endsWith(".wal"))) {
   flush()
 }
 
+const bin = path.resolve(import.meta.dirname, "../packages/platform-node/bin/lora-wal.js")
+/** Reports the process's peak RSS on stderr as it exits. */
+const rssReporter = "data:text/javascript,process.on('exit',()=>process.stderr.write(JSON.stringify({maxRssBytes:process.resourceUsage().maxRSS*1024})))"
+
+/** `lora-wal replay --jsonl` over the log, its lines counted as they arrive through a pipe. */
+const runCli = (v8Flags) =>
+  new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn(process.execPath, [...v8Flags, "--import", rssReporter, bin, "replay", dir, "--jsonl"], { stdio: ["ignore", "pipe", "pipe"] })
+    let lines = 0
+    let stderr = ""
+    child.stdout.on("data", (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++
+    })
+    child.stderr.setEncoding("utf8").on("data", (text) => (stderr += text))
+    child.on("error", reject)
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`lora-wal replay --jsonl exited ${code}: ${stderr}`))
+      const { maxRssBytes } = JSON.parse(stderr.slice(stderr.lastIndexOf("{")))
+      resolve({ seconds: (performance.now() - start) / 1000, events: lines * txEvents, maxRssBytes })
+    })
+  })
+
 const run = (mode, v8Flags, extra = []) =>
-  JSON.parse(execFileSync(process.execPath, [...v8Flags, import.meta.filename, "--child", mode, "--dir", dir, "--crc", args.crc, ...extra], { encoding: "utf8" }))
+  mode === "cli"
+    ? runCli(v8Flags)
+    : JSON.parse(execFileSync(process.execPath, [...v8Flags, import.meta.filename, "--child", mode, "--dir", dir, "--crc", args.crc, ...extra], { encoding: "utf8" }))
 
 const mb = written / (1024 * 1024)
 const results = {}
@@ -143,7 +170,7 @@ for (const [suffix, v8Flags] of settings) {
   for (const mode of forms) {
     const extra = mode === "ceiling" ? ["--events", String(results[`collect${suffix}`].events)] : []
     // Three fresh processes per form; the median one is reported.
-    const r = [run(mode, v8Flags, extra), run(mode, v8Flags, extra), run(mode, v8Flags, extra)].sort((a, b) => a.seconds - b.seconds)[1]
+    const r = [await run(mode, v8Flags, extra), await run(mode, v8Flags, extra), await run(mode, v8Flags, extra)].sort((a, b) => a.seconds - b.seconds)[1]
     results[`${mode}${suffix}`] = {
       form: mode,
       flags: v8Flags.join(" "),
@@ -152,7 +179,7 @@ for (const [suffix, v8Flags] of settings) {
       mbPerSecond: Number((mb / r.seconds).toFixed(1)),
       eventsPerSecond: Math.round(r.events / r.seconds),
       peakRssMiB: Number((r.maxRssBytes / (1024 * 1024)).toFixed(1)),
-      baselineRssMiB: Number((r.baselineRssBytes / (1024 * 1024)).toFixed(1))
+      baselineRssMiB: r.baselineRssBytes === undefined ? null : Number((r.baselineRssBytes / (1024 * 1024)).toFixed(1))
     }
   }
 }
@@ -160,6 +187,8 @@ const describe = (r) => {
   const size = `${Math.round(mb)} MiB`
   const what = r.form === "ceiling"
     ? `building and keeping the ${r.events} events of the ${size} log as objects, nothing read (the collected form's ceiling)`
+    : r.form === "cli"
+    ? `lora-wal replay --jsonl of a ${size} log, its lines read through a pipe (start-up included)`
     : `${r.form === "stream" ? "streaming" : "collected"} replay of a ${size} log`
   return r.flags === "" ? what : `${what}, node ${r.flags}`
 }
@@ -172,12 +201,12 @@ if (args.out) {
       const id = ["replay", form, `${Math.round(mb)}MiB`, ...flags].join(".")
       const speed = { id, title: `${describe(r)}: MiB/s`, unit: "MiB/s", median: r.mbPerSecond, extra: { events_per_s: r.eventsPerSecond, peak_rss_mib: r.peakRssMiB, rss_after_imports_mib: r.baselineRssMiB } }
       if (r.form === "ceiling") return [speed]
-      return [speed, { id: `${id}.rss`, title: `${describe(r)}: peak RSS of the process (${r.baselineRssMiB} MiB after loading the modules)`, unit: "MiB", median: r.peakRssMiB, extra: { rss_after_imports_mib: r.baselineRssMiB } }]
+      return [speed, { id: `${id}.rss`, title: `${describe(r)}: peak RSS of the process${r.baselineRssMiB === null ? "" : ` (${r.baselineRssMiB} MiB after loading the modules)`}`, unit: "MiB", median: r.peakRssMiB, extra: { rss_after_imports_mib: r.baselineRssMiB } }]
     })
   }, null, 2))
 }
 console.log(JSON.stringify({ logMiB: Number(mb.toFixed(1)), dir, node: process.version, results }, null, 2))
 for (const [mode, r] of Object.entries(results)) {
-  console.log(`${mode.padEnd(14)} ${r.mbPerSecond} MiB/s  ${r.eventsPerSecond} events/s  peak RSS ${r.peakRssMiB} MiB (${r.baselineRssMiB} MiB after imports)  (${r.events} events, ${mb.toFixed(0)} MiB, ${r.seconds}s)`)
+  console.log(`${mode.padEnd(14)} ${r.mbPerSecond} MiB/s  ${r.eventsPerSecond} events/s  peak RSS ${r.peakRssMiB} MiB${r.baselineRssMiB === null ? "" : ` (${r.baselineRssMiB} MiB after imports)`}  (${r.events} events, ${mb.toFixed(0)} MiB, ${r.seconds}s)`)
 }
 if (!args.keep && !args.dir) fs.rmSync(dir, { recursive: true, force: true })

@@ -41,8 +41,8 @@ if (!args["report-only"]) {
   run(process.execPath, [path.join(root, "scripts/bench-cli-start.mjs"), "--runs", args.quick ? "5" : "15", "--out", path.join(out, "wal-cli-start.json")])
   log("lora-wal: lora-wal append, next to raw loops of the same bytes")
   run(process.execPath, [path.join(root, "scripts/bench-cli-append.mjs"), "--tmp", tmp, ...(args.quick ? ["--lines", "200", "--none-lines", "2000"] : []), "--out", path.join(out, "wal-cli-append.json")])
-  log("lora-wal: streaming replay of a ~1 GB log (peak RSS), with V8's defaults and with an 8 MiB semi-space")
-  run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream", "--semi-space", "8", "--out", path.join(out, "wal-replay-1g.json")])
+  log("lora-wal: streaming replay of a ~1 GB log (peak RSS), in the library and through lora-wal replay --jsonl, with V8's defaults and with an 8 MiB semi-space")
+  run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream,cli", "--semi-space", "8", "--out", path.join(out, "wal-replay-1g.json")])
 }
 
 const peersJson = JSON.parse(fs.readFileSync(path.join(out, "peers.json"), "utf8"))
@@ -95,6 +95,10 @@ const bigRss = ours.filter((r) => r.id.startsWith("replay.stream.") && r.id.ends
   .map((semi) => [ours.find((r) => r.id === semi.id.replace(/\.semi\d+/, "")), semi])
   .at(-1)
 const mib = 1024 * 1024
+/** The CLI's `replay --jsonl` rows (peak RSS), and the library's streaming row of the same run next to each. */
+const cliReplay = ours.filter((r) => r.id.startsWith("replay.cli.") && r.id.endsWith(".rss"))
+const speedOf = (rss) => value(rss.id.replace(/\.rss$/, ""))
+const streamOf = (rss) => ({ id: rss.id.replace("replay.cli.", "replay.stream.") })
 const targets = [
   "| target | status | this run |",
   "|---|---|---|",
@@ -119,7 +123,10 @@ const targets = [
     target(`\`lora-wal append --sync ${sync}\` ≥ ${share}× a raw ${raw} loop`, value(`cli.append.${sync}`) >= share * value(`cli.append.${sync}.raw`),
       `${fmt(value(`cli.append.${sync}`))} lines/s vs ${fmt(value(`cli.append.${sync}.raw`))}/s: ${ratio(value(`cli.append.${sync}`), value(`cli.append.${sync}.raw`))}`)),
   ...(bigRss === undefined ? [] : bigRss.map((r) => target(`streaming replay of ~1 GB in < 100 MB peak RSS (${r.id})`, r.median * mib < 100e6,
-    `${fmt(r.median)} MiB = ${fmt(r.median * mib / 1e6)} MB peak, of which ${fmt(r.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`)))
+    `${fmt(r.median)} MiB = ${fmt(r.median * mib / 1e6)} MB peak, of which ${fmt(r.extra?.rss_after_imports_mib)} MiB after loading Node + Effect + the modules`))),
+  ...cliReplay.map((r) => target(`\`lora-wal replay --jsonl\` of ~1 GB in < 100 MB peak RSS at the library's streaming speed (${r.id})`,
+    r.median * mib < 100e6 && speedOf(r) >= speedOf(streamOf(r)),
+    `${fmt(r.median)} MiB peak; ${fmt(speedOf(r))} MiB/s vs the library's ${fmt(speedOf(streamOf(r)))} MiB/s`))
 ].join("\n")
 fs.writeFileSync(path.join(out, "latest.md"), `${md}\n\n## Targets\n\n${targets}\n`)
 console.log(`\n${targets}`)

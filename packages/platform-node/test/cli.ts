@@ -1,20 +1,25 @@
+import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { run } from "../src/Cli.js"
+import * as Layer from "effect/Layer"
+import { command } from "../src/Cli.js"
+import { Output } from "../src/internal/cli/output.js"
+
+const run = Command.run(command, { name: "lora-wal", version: "test" })
 
 /** Runs the CLI in-process on `args`, capturing stdout, stderr and the exit code. */
 export const runCli = (...args: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const stdout: Array<string> = []
-    const stderr: Array<string> = []
+    let stdout = ""
+    let stderr = ""
     const text = (xs: ReadonlyArray<unknown>) => xs.map(String).join(" ")
     const noop = () => {}
     const unsafe: Console.UnsafeConsole = {
       assert: noop, clear: noop, count: noop, countReset: noop, debug: noop, dir: noop, dirxml: noop,
-      error: (...xs) => void stderr.push(text(xs)), group: noop, groupCollapsed: noop, groupEnd: noop,
-      info: noop, log: (...xs) => void stdout.push(text(xs)), table: noop, time: noop, timeEnd: noop,
-      timeLog: noop, trace: noop, warn: (...xs) => void stderr.push(text(xs))
+      error: (...xs) => void (stderr += `${text(xs)}\n`), group: noop, groupCollapsed: noop, groupEnd: noop,
+      info: noop, log: (...xs) => void (stdout += `${text(xs)}\n`), table: noop, time: noop, timeEnd: noop,
+      timeLog: noop, trace: noop, warn: (...xs) => void (stderr += `${text(xs)}\n`)
     }
     const lift = (f: (...xs: Array<any>) => void) => (...xs: Array<any>) => Effect.sync(() => f(...xs))
     const console: Console.Console = {
@@ -27,13 +32,20 @@ export const runCli = (...args: ReadonlyArray<string>) =>
     }
     const before = process.exitCode
     process.exitCode = 0
+    // The subcommands' output and @effect/cli's own (help, usage problems), both captured.
+    const output = Layer.succeed(Output, {
+      out: (text) => Effect.sync(() => void (stdout += text)),
+      flush: Effect.void,
+      err: (text) => Effect.sync(() => void (stderr += text)),
+      errIsTerminal: false
+    })
     const failed = yield* run(["node", "lora-wal", ...args]).pipe(
       Effect.withConsole(console),
-      Effect.provide(NodeContext.layer),
+      Effect.provide(Layer.merge(NodeContext.layer, output)),
       Effect.as(false),
       Effect.catchAll(() => Effect.succeed(true))
     )
     const exitCode = failed ? 2 : Number(process.exitCode ?? 0)
     process.exitCode = before
-    return { stdout: stdout.join("\n"), stderr: stderr.join("\n"), exitCode }
+    return { stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, ""), exitCode }
   })

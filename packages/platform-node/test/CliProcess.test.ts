@@ -1,0 +1,106 @@
+import { describe, expect, it } from "@effect/vitest"
+import { execFileSync, spawnSync } from "node:child_process"
+import { scenarios } from "../../core/test/fixtures.js"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Replay from "@lora-wal/core/Replay"
+import * as Effect from "effect/Effect"
+import { bin, startCli } from "./child.js"
+import { nodePlatform } from "./layers.js"
+
+/** The tool's stdout for `args`, run as the executable users run. */
+const stdoutOf = (...args: ReadonlyArray<string>) => execFileSync(process.execPath, [bin, ...args], { encoding: "utf8" })
+
+const subcommands = ["replay", "dump", "inspect", "stats", "verify", "status", "recover", "append"]
+
+/** What bash offers for `words` (the last being completed), with the script `lora-wal --completions bash` writes. */
+const bashCompletes = (...words: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const script = [
+    `source <("${process.execPath}" "${bin}" --completions bash)`,
+    `COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")})`,
+    `COMP_CWORD=${words.length - 1}`,
+    `_lora-wal_bash_completions lora-wal`,
+    `printf '%s\\n' "\${COMPREPLY[@]}"`
+  ].join("\n")
+  return execFileSync("bash", ["-c", script], { encoding: "utf8" }).split("\n").filter((w) => w !== "")
+}
+
+describe("lora-wal --completions", () => {
+  it("bash completes subcommands, and each subcommand's options after it", () => {
+    expect(bashCompletes("lora-wal", "")).toEqual(expect.arrayContaining(subcommands))
+    expect(bashCompletes("lora-wal", "st")).toEqual(["stats", "status"])
+    expect(bashCompletes("lora-wal", "dump", "--")).toEqual(
+      expect.arrayContaining(["--from-lsn", "--to-lsn", "--segment", "--kind", "--limit", "--json"])
+    )
+    expect(bashCompletes("lora-wal", "replay", "--js")).toEqual(["--json", "--jsonl"])
+  })
+
+  it("sh gets the same working bash script", () => {
+    expect(stdoutOf("--completions", "sh")).toBe(stdoutOf("--completions", "bash"))
+  })
+
+  for (const shell of ["zsh", "fish"]) {
+    it(`${shell}: a script naming every subcommand and its options`, () => {
+      const script = stdoutOf("--completions", shell)
+      for (const name of subcommands) expect(script).toContain(name)
+      expect(script).toContain("from-lsn")
+    })
+  }
+})
+
+describe("lora-wal as a pipeline stage", () => {
+  it("stops quietly when its reader goes away (dump | head -1)", () => {
+    const dir = scenarios.find((s) => s.name === "many-commits-rotating")!.walDir
+    const run = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" dump "${dir}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], {
+      encoding: "utf8"
+    })
+    expect(run.stdout).toMatch(/^lsn 1  TxBegin  tx 0 .*\n$/)
+    expect(run.stderr).toBe("status 0\n")
+  })
+})
+
+describe("lora-wal when its run is cut short", () => {
+  it("a stdout that cannot be written is one line and exit 1 (> /dev/full)", () => {
+    const dir = scenarios.find((s) => s.name === "many-commits-rotating")!.walDir
+    const run = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" replay "${dir}" --jsonl > /dev/full`], { encoding: "utf8" })
+    expect(run.status).toBe(1)
+    expect(run.stderr).toBe("lora-wal: stdout: ENOSPC: no space left on device, write\n")
+  })
+
+  it("append stopped by SIGINT exits 130, and what it acknowledged is in the log", async () => {
+    const dir = nodePlatform.freshDir()
+    const child = startCli(["append", dir])
+    child.process.stdin.write(`${JSON.stringify([{ type: "Clear" }])}\n`)
+    await child.waitFor((line) => line === "committed 3")
+    child.process.kill("SIGINT")
+    expect(await child.exited).toBe(130)
+    const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer)))
+    expect(replayed.committedEvents).toEqual([{ _tag: "Clear" }])
+  })
+})
+
+describe("progress on a terminal", () => {
+  const dir = scenarios.find((s) => s.name === "many-commits-rotating")!.walDir
+  /** Runs the tool with stderr on a pseudo-terminal (util-linux `script`), stdout discarded. */
+  const onTerminal = (args: string) =>
+    execFileSync("script", ["-qec", `"${process.execPath}" "${bin}" ${args} > /dev/null`, "/dev/null"], {
+      encoding: "utf8",
+      env: { ...process.env, LORA_WAL_PROGRESS_BYTES: "1" }
+    })
+
+  for (const command of ["replay", "verify", "stats"]) {
+    it(`${command} reports its progress on stderr when it is a terminal`, () => {
+      const shown = onTerminal(`${command} "${dir}"`)
+      expect(shown).toContain(`\r${command}: 100% (0/0 MiB)\r\n`)
+      expect(shown).toMatch(new RegExp(`\\r${command}: [1-9][0-9]?% `))
+    })
+  }
+
+  it("and says nothing of it when stderr is not a terminal", () => {
+    const run = spawnSync(process.execPath, [bin, "replay", dir], {
+      encoding: "utf8",
+      env: { ...process.env, LORA_WAL_PROGRESS_BYTES: "1" }
+    })
+    expect(run.status).toBe(0)
+    expect(run.stderr).toBe("")
+  })
+})
