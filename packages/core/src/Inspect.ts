@@ -14,6 +14,7 @@ import * as Stream from "effect/Stream"
 import { DecodeFailure } from "./Bytes.js"
 import { Crc32, type Crc32Function, portable } from "./Crc32.js"
 import * as EventCodec from "./EventCodec.js"
+import { readFully } from "./internal/fileReads.js"
 import { listSegments } from "./internal/segments.js"
 import * as LoraCodec from "./LoraCodec.js"
 import type { Lsn } from "./Lsn.js"
@@ -148,6 +149,24 @@ export const header = (bytes: Uint8Array, crc32: Crc32Function = portable): Head
 type OnProgress = (progress: { readonly bytesRead: number; readonly totalBytes: number }) => Effect.Effect<void>
 
 /**
+ * What is wrong with a segment header, in the order lora-wal checks it, or
+ * `undefined` when it is valid: one phrase for a listing to show.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const headerFault = (h: HeaderInfo): string | undefined =>
+  !h.complete
+    ? `incomplete (${h.length} of ${Segment.HEADER_LEN} bytes)`
+    : !h.magicOk
+    ? "bad magic"
+    : !h.headerCrcOk
+    ? "CRC mismatch"
+    : h.formatVersion !== Segment.FORMAT_VERSION
+    ? `unsupported format version ${h.formatVersion}`
+    : undefined
+
+/**
  * Every file of `dir`, by name, with segment headers and record framing, one
  * file at a time: memory holds one file, not the log.
  *
@@ -269,22 +288,17 @@ class FileReader {
     this.generation++
     if (this.buffer.length <= size) this.buffer = new Uint8Array(size + 1)
     return Effect.scoped(Effect.gen(this, function*() {
-      const file = yield* this.fs.open(path)
-      let length = 0
-      for (;;) {
-        if (length === this.buffer.length) this.grow(length)
-        const n = Number(yield* file.read(this.buffer.subarray(length)))
-        if (n === 0) return this.buffer.subarray(0, length)
-        length += n
+      const file = yield* Effect.mapError(this.fs.open(path), Io.fromPlatform)
+      let length = yield* readFully(file, this.buffer)
+      // Filled to the last byte: the file grew since it was listed.
+      while (length === this.buffer.length) {
+        const grown = new Uint8Array(length * 2)
+        grown.set(this.buffer)
+        this.buffer = grown
+        length += yield* readFully(file, grown.subarray(length))
       }
-    })).pipe(Effect.mapError(Io.fromPlatform))
-  }
-
-  /** A file that grew since it was listed. */
-  private grow(length: number) {
-    const grown = new Uint8Array(length * 2)
-    grown.set(this.buffer.subarray(0, length))
-    this.buffer = grown
+      return this.buffer.subarray(0, length)
+    }))
   }
 }
 

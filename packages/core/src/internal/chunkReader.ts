@@ -9,6 +9,7 @@ import type { EventCodec } from "../EventCodec.js"
 import * as Segment from "../Segment.js"
 import * as WalRecord from "../WalRecord.js"
 import { replayBytes } from "../WalMetrics.js"
+import * as FileReads from "./fileReads.js"
 import { Io } from "../WalError.js"
 import type { SegmentFile } from "./segments.js"
 
@@ -149,19 +150,7 @@ export class ChunkReader<E> {
 
   /** Every byte from `offset` to the end of the open segment (reads past the buffer). */
   readFrom(offset: number): Effect.Effect<Uint8Array, Io> {
-    const self = this
-    return Effect.gen(function*() {
-      const rest = new Uint8Array(Math.max(0, self.current!.size - offset))
-      const file = self.file!
-      yield* file.seek(offset, "start")
-      let filled = 0
-      while (filled < rest.length) {
-        const n = Number(yield* file.read(rest.subarray(filled)).pipe(Effect.mapError(Io.fromPlatform)))
-        if (n === 0) break
-        filled += n
-      }
-      return rest.subarray(0, filled)
-    })
+    return FileReads.readAt(this.file!, offset, this.current!.size - offset)
   }
 
   /** Bytes the record at `pos` needs in the buffer. */

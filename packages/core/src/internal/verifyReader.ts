@@ -9,6 +9,7 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import { Io } from "../WalError.js"
+import * as FileReads from "./fileReads.js"
 
 export class SegmentReader {
   /** The bytes `buf[pos..bufLen)` are at file offsets `fileBase + pos ..`. */
@@ -62,19 +63,7 @@ export class SegmentReader {
 
   /** `length` bytes from file offset `at` in a buffer of their own (the read position is restored by the next fill). */
   readAt(at: number, length: number): Effect.Effect<Uint8Array, Io> {
-    const self = this
-    return Effect.gen(function*() {
-      const out = new Uint8Array(Math.max(0, Math.min(length, self.size - at)))
-      const file = self.file!
-      yield* file.seek(at, "start")
-      let filled = 0
-      while (filled < out.length) {
-        const n = Number(yield* file.read(out.subarray(filled)).pipe(Effect.mapError(Io.fromPlatform)))
-        if (n === 0) break
-        filled += n
-      }
-      return out.subarray(0, filled)
-    })
+    return FileReads.readAt(this.file!, at, Math.min(length, this.size - at))
   }
 
   /** Moves the unread bytes to the front, growing the buffer when `wanted` does not fit. */

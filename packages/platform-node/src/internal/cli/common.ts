@@ -5,6 +5,7 @@ import * as Lsn from "@lora-wal/core/Lsn"
 import type { WalError } from "@lora-wal/core/WalError"
 import type * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -127,6 +128,9 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
   return [line(header), ...rows.map(line)].join("\n")
 }
 
+/** A configuration error as one line naming the variable (its `toString` without the parentheses). */
+const describeConfigError = (e: ConfigError.ConfigError): string => String(e).replace(/^\((.*)\)$/, "$1")
+
 /** Logs at least this large report progress on stderr when it is a terminal. */
 const progressThreshold = Config.integer("LORA_WAL_PROGRESS_BYTES").pipe(Config.withDefault(64 * 1024 * 1024))
 
@@ -136,7 +140,7 @@ const progressThreshold = Config.integer("LORA_WAL_PROGRESS_BYTES").pipe(Config.
  */
 export const progress = (label: string) =>
   Effect.map(
-    Effect.all([Output, Effect.mapError(progressThreshold, (e) => usage(String(e).replace(/^\((.*)\)$/, "$1")))]),
+    Effect.all([Output, Effect.mapError(progressThreshold, (e) => usage(describeConfigError(e)))]),
     ([output, threshold]) => (p: { readonly bytesRead: number; readonly totalBytes: number }) => {
       if (!output.errIsTerminal || p.totalBytes < threshold) return Effect.void
       const mib = (n: number) => (n / (1024 * 1024)).toFixed(0)
@@ -151,7 +155,7 @@ export const withLock = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.provide(
     effect,
     Layer.mapError(NodeDirLock.layer, (e) =>
-      e._tag === "Io" ? failed(`directory lock: ${e.message}`) : usage(`directory lock: ${String(e).replace(/^\((.*)\)$/, "$1")}`))
+      e._tag === "Io" ? failed(`directory lock: ${e.message}`) : usage(`directory lock: ${describeConfigError(e)}`))
   )
 
 /**

@@ -8,7 +8,7 @@ import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import { type CliError, describe, describeError, dirArg, failed, forEachChunk, runBody } from "./common.js"
 import { Output } from "./output.js"
-import { parseRecordFilter, type RecordFilter, recordFilterOptions, selects } from "./recordFilter.js"
+import { isDamage, parseRecordFilter, type RecordFilter, recordFilterOptions, selects } from "./recordFilter.js"
 
 /** A name as printed in a summary: bare when it is a plain word, quoted (and escaped) otherwise. */
 const name = (text: string) => (/^[\p{L}\p{N}_.-]+$/u.test(text) ? text : JSON.stringify(text))
@@ -116,23 +116,17 @@ const BATCH_RECORDS = 256
 
 /** What is wrong with a segment as a whole: its header, or the segments missing before it. */
 const segmentDamage = (segment: Inspect.SegmentView<MutationEvent>, previousId: bigint | undefined): Array<string> => {
-  const h = segment.header
-  const header = !h.complete
-    ? `segment header incomplete (${h.length} of 32 bytes)`
-    : !h.magicOk
-    ? "segment header: bad magic"
-    : !h.headerCrcOk
-    ? "segment header: CRC mismatch"
-    : h.formatVersion !== 1
-    ? `segment header: unsupported format version ${h.formatVersion}`
-    : undefined
+  const fault = Inspect.headerFault(segment.header)
+  const header = fault === undefined
+    ? undefined
+    : segment.header.complete
+    ? `segment header: ${fault}`
+    : `segment header ${fault}`
   const gap = previousId !== undefined && segment.id > previousId + 1n
     ? `${segment.id - previousId === 2n ? `segment ${previousId + 1n} is` : `segments ${previousId + 1n} to ${segment.id - 1n} are`} missing before this one`
     : undefined
   return [gap, header].filter((d): d is string => d !== undefined)
 }
-
-const isDamage = (r: Inspect.RecordInfo) => r._tag === "Invalid" || r.kindName === undefined || !r.crcOk
 
 /**
  * Writes one segment's damage and selected records, a batch at a time, as

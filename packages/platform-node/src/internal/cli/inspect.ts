@@ -15,7 +15,7 @@ const headerCells = (f: Inspect.FileInfo): ReadonlyArray<string> => {
       String(f.size),
       h.baseLsn.toString(),
       String(h.sealed),
-      h.magicOk && h.headerCrcOk && h.formatVersion === 1 ? "ok" : "bad"
+      Inspect.headerFault(h) === undefined ? "ok" : "bad"
     ]
     : [String(f.size), "-", "-", `incomplete (${h.length} bytes)`]
 }

@@ -64,8 +64,13 @@ export const parseRecordFilter = (args: FilterArgs): Effect.Effect<RecordFilter,
     return { fromLsn, toLsn, segment, kinds: new Set(args.kind), limit }
   })
 
+/** A record that is damage: framing that stops, an unknown kind, or a CRC mismatch. */
+export const isDamage = (record: Inspect.RecordInfo): boolean =>
+  record._tag === "Invalid" || record.kindName === undefined || !record.crcOk
+
 export const selects = (filter: RecordFilter, record: Inspect.RecordInfo): boolean =>
-  record._tag === "Invalid" || record.kindName === undefined || !record.crcOk ||
-  ((filter.fromLsn === undefined || record.lsn >= filter.fromLsn) &&
+  isDamage(record) ||
+  (record._tag === "Record" &&
+    (filter.fromLsn === undefined || record.lsn >= filter.fromLsn) &&
     (filter.toLsn === undefined || record.lsn <= filter.toLsn) &&
-    (filter.kinds.size === 0 || filter.kinds.has(record.kindName)))
+    (filter.kinds.size === 0 || filter.kinds.has(record.kindName ?? "")))
