@@ -1,6 +1,7 @@
 // Checks that each published package contains what a user needs and nothing
 // else: built JavaScript and declarations, README, LICENSE, package.json (and
-// the CLI's bin); no sources, tests, build info or source maps. Also checks
+// the CLI's bin, whose full tool is one bundled file with the licences of what
+// it bundles); no sources, tests, build info or source maps. Also checks
 // its manifest, as Effect's own packages do it: `effect` and `@effect/*` are
 // peer dependencies (one copy of effect in the user's tree) with an explicit
 // upper bound, every package the built code imports is declared, and
@@ -11,7 +12,7 @@ import * as path from "node:path"
 
 const packages = {
   "@lora-wal/core": { dir: "packages/core", required: ["dist/index.js", "dist/index.d.ts", "dist/Wal.js", "dist/Replay.d.ts"] },
-  "@lora-wal/platform-node": { dir: "packages/platform-node", required: ["dist/index.js", "dist/index.d.ts", "dist/bin.js", "bin/lora-wal.js"] },
+  "@lora-wal/platform-node": { dir: "packages/platform-node", required: ["dist/index.js", "dist/index.d.ts", "dist/bin.js", "bin/lora-wal.js", "dist/internal/main.bundle.js", "dist/internal/main.bundle.LICENSES.txt"] },
   "@lora-wal/testkit": { dir: "packages/testkit", required: ["dist/index.js", "dist/index.d.ts", "dist/CrashHarness.js", "dist/Contracts.js"] }
 }
 const forbidden = [/^src\//, /^test\//, /^build\//, /\.tsbuildinfo$/, /\.map$/, /^tsconfig/, /node_modules/]

@@ -129,6 +129,18 @@ export interface Wal<A = MutationEvent> {
    */
   readonly commitTx: (events: ReadonlyArray<A>) => Effect.Effect<Option.Option<Lsn>, WriteError>
   /**
+   * Logs independent transactions in order, as `commitTx` would one by one,
+   * but with one write and, under PerCommit, one fsync for all of them:
+   * for a caller that already holds many (an import, a queue drained at
+   * once), the per-commit cost is paid once. Returns each transaction's
+   * TxCommit LSN (none for an empty one). All or none: if one cannot be
+   * encoded, nothing is written. The batch lands in one segment, as one
+   * transaction does (rotation is checked before it).
+   */
+  readonly commitAll: (
+    transactions: ReadonlyArray<ReadonlyArray<A>>
+  ) => Effect.Effect<ReadonlyArray<Option.Option<Lsn>>, WriteError>
+  /**
    * Runs `body`, committing what it appended as one transaction when it
    * succeeds. On failure, defect or interruption nothing is written. Once
    * the body has succeeded the commit runs to its end.

@@ -14,7 +14,7 @@ import * as Metric from "effect/Metric"
 const latencyBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
 
 /**
- * Milliseconds from `commitTx` called to returned (including the fsync wait under PerCommit).
+ * Milliseconds from `commitTx` (or `commitAll`) called to returned (including the fsync wait under PerCommit).
  *
  * @since 0.1.0
  * @category metrics

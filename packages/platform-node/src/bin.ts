@@ -2,9 +2,11 @@
  * Entry point of the `lora-wal` executable. `--version` and the top-level
  * help (`--help`, `-h`, no arguments) are answered here, without loading
  * Effect, so they start as fast as Node itself; every other command line
- * loads the full tool (`main.ts`). The help text is @effect/cli's own,
- * generated into `internal/topLevelHelp.ts` by `npm run gen:cli-help`; a
- * test fails when it no longer matches what the full tool prints.
+ * loads the full tool: `main.ts` bundled into one file by
+ * `scripts/bundle-cli.mjs` at build time, which starts ~3x faster than its
+ * modules loaded one by one. The help text is @effect/cli's own, generated
+ * into `internal/topLevelHelp.ts` by `npm run gen:cli-help`; a test fails
+ * when it no longer matches what the full tool prints.
  *
  * @since 0.1.0
  */
@@ -17,5 +19,7 @@ if (args.length === 1 && args[0] === "--version") {
 } else if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
   process.stdout.write(topLevelHelp)
 } else {
-  await import("./main.js")
+  // Built after tsc (not a TypeScript module), hence the specifier in a variable.
+  const fullTool = "./internal/main.bundle.js"
+  await import(fullTool)
 }

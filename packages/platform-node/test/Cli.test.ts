@@ -10,11 +10,12 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { expectedJson, scenarios } from "../../core/test/fixtures.js"
 import * as NodeDirLock from "../src/NodeDirLock.js"
-import { startCli } from "./child.js"
+import { bin, startCli } from "./child.js"
 import { runCli } from "./cli.js"
 import { nodePlatform } from "./layers.js"
 
@@ -356,7 +357,14 @@ describe("lora-wal append", () => {
     it(`--sync ${sync}: every line acknowledged with its own LSN, and replayed`, async () => {
       const dir = nodePlatform.freshDir()
       const child = startCli(["append", dir, "--sync", sync, "--segment-bytes", "200"])
-      child.process.stdin.end(lines(20))
+      // Half the lines in one read (committed together, in one segment), then one read per line
+      // (each waits for its acknowledgement), which rotates the tiny segments.
+      child.process.stdin.write(lines(10))
+      for (let i = 10; i < 20; i++) {
+        await child.waitFor((line) => line === `committed ${3 * i}`)
+        child.process.stdin.write(`${JSON.stringify([{ type: "CreateNode", id: String(i + 1), labels: [], properties: {} }])}\n`)
+      }
+      child.process.stdin.end()
       expect(await child.exited).toBe(0)
       // Each one-event transaction takes three LSNs: TxBegin, MutationBatch, TxCommit.
       expect(child.lines.filter((l) => l !== "").sort((a, b) => Number(a.slice(10)) - Number(b.slice(10))))
@@ -418,6 +426,25 @@ describe("lora-wal append", () => {
     expect(stderr).toContain("lora-wal: line 3: not an array of events: at [1][node_id]: expected a u64 as a decimal string")
     const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer)))
     expect(replayed.committedEvents.map((e) => e._tag)).toEqual(["CreateNode", "Clear"])
+  })
+
+  it("stdout and stderr read together (2>&1) keep the input's order", () => {
+    const dir = nodePlatform.freshDir()
+    const node = (id: string, label = "") =>
+      JSON.stringify([{ type: "CreateNode", id, labels: label === "" ? [] : [label], properties: {} }])
+    // One read holds every line: the tool commits the runs between refused lines together.
+    const input = [node("1"), "[]", "{not json", node("2"), node("3", "\ud800"), node("4")].join("\n") + "\n"
+    const result = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" append "${dir}" 2>&1`], { input, encoding: "utf8" })
+    expect(result.status).toBe(1)
+    expect(result.stdout.split("\n").map((l) => l.replace(/^(lora-wal: line \d+: [a-z ]+).*$/, "$1"))).toEqual([
+      "committed 3",
+      "lora-wal: line 2: empty transaction",
+      "lora-wal: line 3: not ",
+      "committed 6",
+      "lora-wal: line 5: cannot be logged",
+      "committed 9",
+      ""
+    ])
   })
 
   it("a line the log cannot encode (a lone surrogate) is named and skipped, and the lines after it are committed", async () => {

@@ -188,7 +188,8 @@ export const syncMode: fc.Arbitrary<SyncMode> = fc.oneof(
 )
 
 /**
- * Workloads for the crash harness: commits in every sync mode, explicit
+ * Workloads for the crash harness: commits (one at a time and several at
+ * once) in every sync mode, explicit
  * begin/append/abort, unfinished transactions, checkpoints with truncation,
  * clock ticks, clean reopens, and tiny segments that force rotation.
  *
@@ -200,6 +201,12 @@ export const workload = <E>(event: fc.Arbitrary<E>, options?: { readonly maxOps?
   const Ops = Op<E>()
   const op: fc.Arbitrary<Op<E>> = fc.oneof(
     { arbitrary: events.map((e) => Ops.Commit({ events: e })), weight: 8 },
+    {
+      arbitrary: fc.array(fc.oneof(events, fc.constant([])), { maxLength: 4 }).map((transactions) =>
+        Ops.CommitAll({ transactions })
+      ),
+      weight: 2
+    },
     {
       arbitrary: fc.record({
         events: fc.array(event, { maxLength: 3 }),

@@ -66,6 +66,7 @@ import { CrashModel, crashModels, describeCrashModel, SimulatedDisk } from "./Si
  * One step of a workload.
  *
  * - `Commit`: `commitTx(events)`.
+ * - `CommitAll`: `commitAll(transactions)` (empty ones included: they log nothing).
  * - `LowLevel`: `begin`, the events as Mutation records (or one batch), then
  *   `commit` or `abort` and a `flush`, or nothing more (`leaveOpen`: the
  *   transaction never finishes and must never be replayed).
@@ -81,6 +82,7 @@ import { CrashModel, crashModels, describeCrashModel, SimulatedDisk } from "./Si
  */
 export type Op<E> = Data.TaggedEnum<{
   Commit: { readonly events: ReadonlyArray<E> }
+  CommitAll: { readonly transactions: ReadonlyArray<ReadonlyArray<E>> }
   LowLevel: { readonly events: ReadonlyArray<E>; readonly batch: boolean; readonly end: "commit" | "abort" | "leaveOpen" }
   Flush: {}
   ForceFsync: {}
@@ -294,6 +296,17 @@ const runWorkload = <E, S>(
           run.attempted.push({ commitLsn: next + 2n, events: op.events })
           yield* wal.commitTx(op.events)
           if (perCommit) run.acknowledged.add(next + 2n)
+          break
+        }
+        case "CommitAll": {
+          const logged = op.transactions.filter((events) => events.length > 0)
+          const commitLsns = logged.map((events, i) => {
+            const commitLsn = next + 2n + 3n * BigInt(i)
+            run.attempted.push({ commitLsn, events })
+            return commitLsn
+          })
+          yield* wal.commitAll(op.transactions)
+          if (perCommit) for (const commitLsn of commitLsns) run.acknowledged.add(commitLsn)
           break
         }
         case "LowLevel": {

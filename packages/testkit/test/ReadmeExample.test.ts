@@ -18,8 +18,10 @@ const nodes: CrashHarness.StateModel<MutationEvent, ReadonlySet<bigint>> = {
 
 // The transactions a workload commits: recovery can never bring back more.
 const committed = (workload: CrashHarness.Workload<MutationEvent>) =>
-  workload.ops.filter((op) => op._tag === "Commit" ? op.events.length > 0 : op._tag === "LowLevel" && op.end === "commit")
-    .length
+  workload.ops.reduce((count, op) =>
+    count + (op._tag === "Commit" ? Number(op.events.length > 0)
+      : op._tag === "CommitAll" ? op.transactions.filter((events) => events.length > 0).length
+      : Number(op._tag === "LowLevel" && op.end === "commit")), 0)
 
 describe("my store survives crashes", () => {
   // it.live: runCase brings its own clock, so the test services are not needed.

@@ -35,18 +35,37 @@ export const makeHandle = <A>(options: {
   const isHealthy = healthy(state)
   const noCommit = Effect.as(isHealthy, Option.none<Lsn>())
 
-  const commitTx = (events: ReadonlyArray<A>): Effect.Effect<Option.Option<Lsn>, WriteError> => {
-    if (events.length === 0) return noCommit
+  /** Logs non-empty transactions in one write (one fsync under PerCommit); returns the last TxCommit's LSN. */
+  const commitLogged = (transactions: ReadonlyArray<ReadonlyArray<A>>, span: string): Effect.Effect<Lsn, WriteError> => {
     const logged = state.syncMode._tag === "PerCommit"
-      ? Effect.flatMap(writes.appendTransaction(events), (lsn) => Effect.as(syncUpTo(lsn, false), lsn))
-      : writes.appendTransaction(events)
+      ? Effect.flatMap(writes.appendTransactions(transactions), (lsn) => Effect.as(syncUpTo(lsn, false), lsn))
+      : writes.appendTransactions(transactions)
     return Effect.suspend(() => {
       const started = performance.now()
       return Effect.map(logged, (lsn) => {
         WalMetrics.commitLatency.unsafeUpdate(sinceMillis(started), [])
+        return lsn
+      })
+    }).pipe(withSpan(span, { captureStackTrace: false }))
+  }
+
+  const commitTx = (events: ReadonlyArray<A>): Effect.Effect<Option.Option<Lsn>, WriteError> =>
+    events.length === 0 ? noCommit : Effect.map(commitLogged([events], "lora-wal.commit"), Option.some)
+
+  const commitAll = (
+    transactions: ReadonlyArray<ReadonlyArray<A>>
+  ): Effect.Effect<ReadonlyArray<Option.Option<Lsn>>, WriteError> => {
+    const logged = transactions.filter((events) => events.length > 0)
+    if (logged.length === 0) return Effect.as(isHealthy, transactions.map(() => Option.none()))
+    return Effect.map(commitLogged(logged, "lora-wal.commit-all"), (last) => {
+      let next = last - 3n * BigInt(logged.length - 1)
+      return transactions.map((events) => {
+        if (events.length === 0) return Option.none()
+        const lsn = unsafeLsn(next)
+        next += 3n
         return Option.some(lsn)
       })
-    }).pipe(withSpan("lora-wal.commit", { captureStackTrace: false }))
+    })
   }
 
   const withTransaction = <X, E, R>(body: (transaction: PendingTransaction<A>) => Effect.Effect<X, E, R>) =>
@@ -84,6 +103,7 @@ export const makeHandle = <A>(options: {
       startedNewSegment: plan._tag === "StartNext"
     },
     commitTx,
+    commitAll,
     withTransaction,
     begin: writes.begin,
     append: (txBeginLsn, event) => writes.appendRecord((lsn) => ({ _tag: "Mutation", lsn, txBeginLsn, event })),

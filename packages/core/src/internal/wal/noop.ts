@@ -35,6 +35,7 @@ export const noop: Wal<MutationEvent> = {
     startedNewSegment: false
   },
   commitTx: () => Effect.succeed(Option.none()),
+  commitAll: (transactions) => Effect.succeed(transactions.map(() => Option.none())),
   withTransaction: (body) =>
     Effect.scoped(Effect.map(body({ append: () => Effect.void, appendAll: () => Effect.void }), (value) => ({
       value,

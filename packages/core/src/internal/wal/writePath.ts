@@ -26,8 +26,12 @@ export const sinceMillis = (started: number): Duration.Duration => Duration.mill
 export interface WritePath<A> {
   /** Hands buffered records to the OS (caller holds the lock); a failed write poisons the log. */
   readonly writePending: Effect.Effect<void, Io>
-  /** Buffers a transaction's three records under the lock; returns the TxCommit's LSN. */
-  readonly appendTransaction: (events: ReadonlyArray<A>) => Effect.Effect<Lsn, WriteError>
+  /**
+   * Buffers transactions (none of them empty) under the lock, three records
+   * each, all or none, checking for rotation once before them; returns the
+   * last TxCommit's LSN (each earlier one is 3 below the next).
+   */
+  readonly appendTransactions: (transactions: ReadonlyArray<ReadonlyArray<A>>) => Effect.Effect<Lsn, WriteError>
   /** Buffers one record under the lock. */
   readonly appendRecord: (build: (lsn: Lsn) => WalRecord.WalRecord<A>) => Effect.Effect<Lsn, BufferError>
   /** Buffers a TxBegin under the lock, rotating first if the segment is full. */
@@ -117,13 +121,19 @@ export const make = <A>(
   const appendRecord = (build: (lsn: Lsn) => WalRecord.WalRecord<A>) =>
     state.locked(Effect.zipRight(isHealthy, bufferRecords((lsn) => [build(unsafeLsn(lsn))])))
 
-  const appendTransaction = (events: ReadonlyArray<A>) =>
+  const transactionRecords = (begin: bigint, events: ReadonlyArray<A>): Array<WalRecord.WalRecord<A>> => [
+    { _tag: "TxBegin", lsn: unsafeLsn(begin) },
+    { _tag: "MutationBatch", lsn: unsafeLsn(begin + 1n), txBeginLsn: unsafeLsn(begin), events },
+    { _tag: "TxCommit", lsn: unsafeLsn(begin + 2n), txBeginLsn: unsafeLsn(begin) }
+  ]
+
+  const appendTransactions = (transactions: ReadonlyArray<ReadonlyArray<A>>) =>
     state.locked(whenHealthy(state, (): Effect.Effect<Lsn, WriteError> => {
-      const buffered = bufferRecords((begin) => [
-        { _tag: "TxBegin", lsn: unsafeLsn(begin) },
-        { _tag: "MutationBatch", lsn: unsafeLsn(begin + 1n), txBeginLsn: unsafeLsn(begin), events },
-        { _tag: "TxCommit", lsn: unsafeLsn(begin + 2n), txBeginLsn: unsafeLsn(begin) }
-      ])
+      const buffered = bufferRecords((begin) =>
+        transactions.length === 1
+          ? transactionRecords(begin, transactions[0]!)
+          : transactions.flatMap((events, i) => transactionRecords(begin + 3n * BigInt(i), events))
+      )
       // PerCommit writes as it leads the fsync; the other modes hand the bytes to the OS now.
       const written = state.syncMode._tag === "PerCommit" ? buffered : Effect.zipLeft(buffered, writePending)
       return Effect.zipRight(maybeRotate, written)
@@ -140,5 +150,5 @@ export const make = <A>(
       ? Effect.zipRight(isHealthy, Effect.fail(new Encode({ reason: "mutation batch must contain at least one event" })))
       : appendRecord((lsn) => ({ _tag: "MutationBatch", lsn, txBeginLsn, events }))
 
-  return { writePending, appendTransaction, appendRecord, begin, appendBatch }
+  return { writePending, appendTransactions, appendRecord, begin, appendBatch }
 }

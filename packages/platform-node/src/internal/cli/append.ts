@@ -2,7 +2,10 @@ import * as Command from "@effect/cli/Command"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Options from "@effect/cli/Options"
 import * as LoraJson from "@lora-wal/core/LoraJson"
+import type { Lsn } from "@lora-wal/core/Lsn"
+import type { MutationEvent } from "@lora-wal/core/MutationEvent"
 import * as Wal from "@lora-wal/core/Wal"
+import type { WriteError } from "@lora-wal/core/WalError"
 import * as WalConfig from "@lora-wal/core/WalConfig"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -12,7 +15,7 @@ import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import * as NodeSyncFileSystem from "../../NodeSyncFileSystem.js"
 import { type CliError, describe, describeError, dirArg, failed, runBody, setExitCode, usage, withLock } from "./common.js"
-import { Output } from "./output.js"
+import { type BrokenPipe, Output, type OutputFailed } from "./output.js"
 
 /** A line of input: its text, or why it is not text. */
 type InputLine = { readonly text: string } | { readonly notUtf8: true }
@@ -75,16 +78,21 @@ const stdinLineChunks: Stream.Stream<ReadonlyArray<InputLine>> = Stream.suspend(
   )
 })
 
-/** Lines committed at once: enough for one fsync to cover many of them. */
-const IN_FLIGHT_LINES = 256
+/** A line that parsed as a transaction, waiting to be committed with its neighbours. */
+interface ParsedLine {
+  readonly lineNumber: number
+  readonly events: ReadonlyArray<MutationEvent>
+}
 
 /**
  * Commits each line of standard input as one transaction and acknowledges
- * it on stdout once its commit returns. A line that is not a transaction,
- * or that the log cannot encode, is reported on stderr with its number and
- * skipped (nothing written, no LSN used); any other failure (the log is
- * poisoned or closed) stops the run. Acknowledgements are written before
- * the next read of input, so a caller waiting for one is never kept
+ * it on stdout once its commit returns. The transactions of a read are
+ * committed together (`commitAll`: one write, and under PerCommit one
+ * fsync, for all of them), each with its own LSN. A line that is not a
+ * transaction, or that the log cannot encode, is reported on stderr with its
+ * number and skipped (nothing written, no LSN used); any other failure (the
+ * log is poisoned or closed) stops the run. Acknowledgements are written
+ * before the next read of input, so a caller waiting for one is never kept
  * waiting; a caller that stops reading them stops the run.
  */
 const commitStdinLines = (wal: Wal.Wal, input: string) =>
@@ -92,42 +100,76 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
     const output = yield* Output
     let linesRead = 0
     let badLines = 0
-    // The acknowledgements before a refused line are written first, so that stdout and stderr
-    // read together (2>&1) keep the input's order.
+    // The acknowledgements before a line named on stderr are written first, so that stdout and
+    // stderr read together (2>&1) keep the input's order.
+    const tell = (lineNumber: number, message: string) =>
+      Effect.zipRight(output.flush, output.err(`lora-wal: line ${lineNumber}: ${message}\n`))
     const refuse = (lineNumber: number, reason: string) =>
       Effect.suspend(() => {
         badLines++
-        return Effect.zipRight(output.flush, output.err(`lora-wal: line ${lineNumber}: ${reason}\n`))
+        return tell(lineNumber, reason)
       })
-    const commitLine = (line: InputLine): Effect.Effect<void, CliError> => {
-      const lineNumber = ++linesRead
-      if (!("text" in line)) return refuse(lineNumber, "not UTF-8")
-      if (line.text.trim() === "") return Effect.void
-      const events = LoraJson.parseEvents(line.text)
-      if (Either.isLeft(events)) return refuse(lineNumber, events.left)
-      return Effect.matchEffect(wal.commitTx(events.right), {
+    /** Acknowledges a run's lines: one `out` for the acknowledgements between empty transactions. */
+    const acknowledge = (run: ReadonlyArray<ParsedLine>, commitLsns: ReadonlyArray<Option.Option<Lsn>>) =>
+      Effect.suspend(() => {
+        const steps: Array<Effect.Effect<void, BrokenPipe | OutputFailed>> = []
+        let acks = ""
+        run.forEach((line, i) => {
+          const commitLsn = commitLsns[i]!
+          if (Option.isSome(commitLsn)) acks += `committed ${commitLsn.value}\n`
+          else {
+            steps.push(output.out(acks), tell(line.lineNumber, "empty transaction, nothing written"))
+            acks = ""
+          }
+        })
+        steps.push(output.out(acks))
+        return Effect.all(steps, { discard: true })
+      })
+    const stopped = (line: ParsedLine, error: WriteError) =>
+      failed(
+        `line ${line.lineNumber}: ${describeError(error, input)}; ` +
+          "lines read after the last acknowledged one may or may not be in the log"
+      )
+    // One line at a time, when a run of lines holds one the log cannot encode: it names the line.
+    const commitOne = (line: ParsedLine): Effect.Effect<void, CliError> =>
+      Effect.matchEffect(wal.commitTx(line.events), {
         onFailure: (error): Effect.Effect<void, CliError> =>
           error._tag === "Encode"
-            ? refuse(lineNumber, `cannot be logged: ${error.message}`)
-            : Effect.fail(failed(
-              `line ${lineNumber}: ${describeError(error, input)}; ` +
-                "lines read after the last acknowledged one may or may not be in the log"
-            )),
-        onSuccess: (commitLsn) =>
-          Option.isNone(commitLsn)
-            ? output.err(`lora-wal: line ${lineNumber}: empty transaction, nothing written\n`)
-            : output.out(`committed ${commitLsn.value}\n`)
+            ? refuse(line.lineNumber, `cannot be logged: ${error.message}`)
+            : Effect.fail(stopped(line, error)),
+        onSuccess: (commitLsn) => acknowledge([line], [commitLsn])
       })
-    }
-    // Under PerCommit the lines of a chunk are committed concurrently, each its own transaction:
-    // they share fsyncs (group commit), and each is acknowledged once one covers it. The other
-    // modes return without waiting for the disk, so one line at a time costs least.
-    const concurrency = wal.syncMode._tag === "PerCommit" ? IN_FLIGHT_LINES : 1
-    yield* Stream.runForEach(stdinLineChunks, (lines) =>
-      Effect.zipRight(Effect.forEach(lines, commitLine, { concurrency, discard: true }), output.flush)).pipe(
-        Effect.catchTag("BrokenPipe", () =>
-          Effect.fail(failed(`stdout closed: acknowledgements cannot be delivered; stopped after line ${linesRead}`)))
-      )
+    const commitRun = (run: ReadonlyArray<ParsedLine>): Effect.Effect<void, CliError> =>
+      run.length === 0 ? Effect.void : Effect.matchEffect(wal.commitAll(run.map((line) => line.events)), {
+        onFailure: (error): Effect.Effect<void, CliError> =>
+          error._tag === "Encode" ? Effect.forEach(run, commitOne, { discard: true }) : Effect.fail(stopped(run[0]!, error)),
+        onSuccess: (commitLsns) => acknowledge(run, commitLsns)
+      })
+    // The runs of parsed lines between refused ones, each committed at once, in input order.
+    const commitLines = (lines: ReadonlyArray<InputLine>) =>
+      Effect.suspend(() => {
+        const steps: Array<Effect.Effect<void, CliError>> = []
+        let run: Array<ParsedLine> = []
+        const refuseHere = (lineNumber: number, reason: string) => {
+          steps.push(commitRun(run), refuse(lineNumber, reason))
+          run = []
+        }
+        for (const line of lines) {
+          const lineNumber = ++linesRead
+          if (!("text" in line)) refuseHere(lineNumber, "not UTF-8")
+          else if (line.text.trim() !== "") {
+            const events = LoraJson.parseEvents(line.text)
+            if (Either.isLeft(events)) refuseHere(lineNumber, events.left)
+            else run.push({ lineNumber, events: events.right })
+          }
+        }
+        steps.push(commitRun(run))
+        return Effect.zipRight(Effect.all(steps, { discard: true }), output.flush)
+      })
+    yield* Stream.runForEach(stdinLineChunks, commitLines).pipe(
+      Effect.catchTag("BrokenPipe", () =>
+        Effect.fail(failed(`stdout closed: acknowledgements cannot be delivered; stopped after line ${linesRead}`)))
+    )
     return badLines
   })
 

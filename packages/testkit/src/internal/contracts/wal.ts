@@ -196,6 +196,33 @@ export const walCases = <E>(options: WalCasesOptions<E>): void => {
         expect(summary.maxLsn).toBe(first)
       }))
 
+    test("commitAll logs transactions in order as commitTx would, each with its own LSN; one it cannot encode fails the call and writes nothing", (stack) =>
+      Effect.gen(function*() {
+        const batches = [events(1, 2), [], events(3, 1), events(4, 3)]
+        const unencodable: MutationEvent = { _tag: "AddNodeLabel", nodeId: 9n, label: "\ud800" }
+        const lsns = yield* stack.session((wal) =>
+          Effect.gen(function*() {
+            const first = someLsn(yield* wal.commitTx(events(0, 1)))
+            const before = yield* wal.nextLsn
+            const refused = yield* Effect.flip(wal.commitAll([events(5, 1), [unencodable], events(6, 1)]))
+            expect(refused._tag).toBe("Encode")
+            expect(yield* wal.nextLsn).toBe(before)
+            expect(yield* wal.commitAll([[], []])).toEqual([Option.none(), Option.none()])
+            expect(yield* wal.nextLsn).toBe(before)
+            const committed = yield* wal.commitAll(batches)
+            expect(committed.map(Option.isSome)).toEqual([true, false, true, true])
+            const last = someLsn(yield* wal.commitTx(events(7, 1)))
+            yield* wal.flush
+            return [first, ...committed.filter(Option.isSome).map((lsn) => lsn.value), last]
+          })
+        )
+        // Each transaction takes its three LSNs right after the one before it, as with commitTx.
+        expect(lsns.map((lsn) => lsn - lsns[0]!)).toEqual([0n, 3n, 6n, 9n, 12n])
+        const { transactions } = yield* stack.replay()
+        expect(transactions.map((t) => t.commitLsn)).toEqual(lsns)
+        expect(transactions.map((t) => t.events)).toEqual([events(0, 1), batches[0], batches[2], batches[3], events(7, 1)])
+      }))
+
     test("withTransaction commits the body's events as one transaction and returns its value and commit LSN", (stack) =>
       Effect.gen(function*() {
         const body = events(1, 4)
