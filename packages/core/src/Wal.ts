@@ -133,9 +133,11 @@ export interface Wal<A = MutationEvent> {
    * but with one write and, under PerCommit, one fsync for all of them:
    * for a caller that already holds many (an import, a queue drained at
    * once), the per-commit cost is paid once. Returns each transaction's
-   * TxCommit LSN (none for an empty one). All or none: if one cannot be
-   * encoded, nothing is written. The batch lands in one segment, as one
-   * transaction does (rotation is checked before it).
+   * TxCommit LSN (none for an empty one). If one cannot be encoded, none
+   * is written. On disk they stay independent transactions: a crash before
+   * the fsync may keep any prefix of them, as of calls to `commitTx`. The
+   * batch lands in one segment, as one transaction does (rotation is
+   * checked before it).
    */
   readonly commitAll: (
     transactions: ReadonlyArray<ReadonlyArray<A>>

@@ -22,7 +22,7 @@ const latencyBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50,
 export const commitLatency = Metric.timerWithBoundaries(
   "lora_wal_commit_latency_ms",
   latencyBoundaries,
-  "commitTx latency in milliseconds"
+  "commitTx and commitAll latency in milliseconds"
 )
 
 /**

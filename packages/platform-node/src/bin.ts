@@ -19,7 +19,10 @@ if (args.length === 1 && args[0] === "--version") {
 } else if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
   process.stdout.write(topLevelHelp)
 } else {
-  // Built after tsc (not a TypeScript module), hence the specifier in a variable.
+  // Built after tsc (not a TypeScript module), hence the specifier in a variable. Without it
+  // (tsc run alone, or an install that skipped the build), the same tool loads module by module.
   const fullTool = "./internal/main.bundle.js"
-  await import(fullTool)
+  await import(fullTool).catch((e: NodeJS.ErrnoException) =>
+    e.code === "ERR_MODULE_NOT_FOUND" && e.message.includes("main.bundle.js") ? import("./main.js") : Promise.reject(e)
+  )
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { execFileSync, spawnSync } from "node:child_process"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { scenarios } from "../../core/test/fixtures.js"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Replay from "@lora-wal/core/Replay"
@@ -59,6 +59,25 @@ describe("lora-wal as a pipeline stage", () => {
 })
 
 describe("lora-wal when its run is cut short", () => {
+  it("append whose reader of acknowledgements went away names the last line it settled, and commits none after it", async () => {
+    const dir = nodePlatform.freshDir()
+    const node = (id: number) => JSON.stringify([{ type: "CreateNode", id: String(id), labels: [], properties: {} }])
+    const child = spawn(process.execPath, [bin, "append", dir], { stdio: ["pipe", "pipe", "pipe"] })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (text: string) => void (stderr += text))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+    // The input goes in once the reader of stdout is gone, so the first acknowledgement finds no reader.
+    child.stdout.on("close", () => child.stdin.end([node(1), node(2), node(3), "{not json", node(5), node(6)].join("\n") + "\n"))
+    child.stdout.destroy()
+    expect(await exited).toBe(1)
+    expect(stderr).toBe(
+      "lora-wal: stdout closed: acknowledgements cannot be delivered; stopped after line 4 " +
+        "(every line up to it is committed or refused, no later one is)\n"
+    )
+    const replayed = await Effect.runPromise(Replay.replayDir(dir).pipe(Effect.provide(NodeContext.layer)))
+    expect(replayed.committedEvents.map((e) => e._tag === "CreateNode" && e.id)).toEqual([1n, 2n, 3n])
+  })
+
   it("a stdout that cannot be written is one line and exit 1 (> /dev/full)", () => {
     const dir = scenarios.find((s) => s.name === "many-commits-rotating")!.walDir
     const run = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" replay "${dir}" --jsonl > /dev/full`], { encoding: "utf8" })

@@ -54,19 +54,20 @@ export const makeHandle = <A>(options: {
 
   const commitAll = (
     transactions: ReadonlyArray<ReadonlyArray<A>>
-  ): Effect.Effect<ReadonlyArray<Option.Option<Lsn>>, WriteError> => {
-    const logged = transactions.filter((events) => events.length > 0)
-    if (logged.length === 0) return Effect.as(isHealthy, transactions.map(() => Option.none()))
-    return Effect.map(commitLogged(logged, "lora-wal.commit-all"), (last) => {
-      let next = last - 3n * BigInt(logged.length - 1)
-      return transactions.map((events) => {
-        if (events.length === 0) return Option.none()
-        const lsn = unsafeLsn(next)
-        next += 3n
-        return Option.some(lsn)
+  ): Effect.Effect<ReadonlyArray<Option.Option<Lsn>>, WriteError> =>
+    Effect.suspend(() => {
+      const logged = transactions.filter((events) => events.length > 0)
+      if (logged.length === 0) return Effect.as(isHealthy, transactions.map(() => Option.none()))
+      return Effect.map(commitLogged(logged, "lora-wal.commit-all"), (last) => {
+        let next = last - 3n * BigInt(logged.length - 1)
+        return transactions.map((events) => {
+          if (events.length === 0) return Option.none()
+          const lsn = unsafeLsn(next)
+          next += 3n
+          return Option.some(lsn)
+        })
       })
     })
-  }
 
   const withTransaction = <X, E, R>(body: (transaction: PendingTransaction<A>) => Effect.Effect<X, E, R>) =>
     Effect.suspend(() => {

@@ -100,6 +100,9 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
     const output = yield* Output
     let linesRead = 0
     let badLines = 0
+    // The last line whose fate is settled (committed or refused): what a caller resumes after.
+    let settled = 0
+    const settle = (lineNumber: number) => void (settled = Math.max(settled, lineNumber))
     // The acknowledgements before a line named on stderr are written first, so that stdout and
     // stderr read together (2>&1) keep the input's order.
     const tell = (lineNumber: number, message: string) =>
@@ -107,6 +110,7 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
     const refuse = (lineNumber: number, reason: string) =>
       Effect.suspend(() => {
         badLines++
+        settle(lineNumber)
         return tell(lineNumber, reason)
       })
     /** Acknowledges a run's lines: one `out` for the acknowledgements between empty transactions. */
@@ -137,13 +141,21 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
           error._tag === "Encode"
             ? refuse(line.lineNumber, `cannot be logged: ${error.message}`)
             : Effect.fail(stopped(line, error)),
-        onSuccess: (commitLsn) => acknowledge([line], [commitLsn])
+        onSuccess: (commitLsn) =>
+          Effect.suspend(() => {
+            settle(line.lineNumber)
+            return acknowledge([line], [commitLsn])
+          })
       })
     const commitRun = (run: ReadonlyArray<ParsedLine>): Effect.Effect<void, CliError> =>
       run.length === 0 ? Effect.void : Effect.matchEffect(wal.commitAll(run.map((line) => line.events)), {
         onFailure: (error): Effect.Effect<void, CliError> =>
           error._tag === "Encode" ? Effect.forEach(run, commitOne, { discard: true }) : Effect.fail(stopped(run[0]!, error)),
-        onSuccess: (commitLsns) => acknowledge(run, commitLsns)
+        onSuccess: (commitLsns) =>
+          Effect.suspend(() => {
+            settle(run[run.length - 1]!.lineNumber)
+            return acknowledge(run, commitLsns)
+          })
       })
     // The runs of parsed lines between refused ones, each committed at once, in input order.
     const commitLines = (lines: ReadonlyArray<InputLine>) =>
@@ -168,7 +180,10 @@ const commitStdinLines = (wal: Wal.Wal, input: string) =>
       })
     yield* Stream.runForEach(stdinLineChunks, commitLines).pipe(
       Effect.catchTag("BrokenPipe", () =>
-        Effect.fail(failed(`stdout closed: acknowledgements cannot be delivered; stopped after line ${linesRead}`)))
+        Effect.fail(failed(
+          `stdout closed: acknowledgements cannot be delivered; stopped after line ${settled} ` +
+            "(every line up to it is committed or refused, no later one is)"
+        )))
     )
     return badLines
   })
@@ -183,7 +198,9 @@ export const appendCommand = Command.make(
     ),
     segmentBytes: Options.integer("segment-bytes").pipe(
       Options.withDefault(WalConfig.DEFAULT_SEGMENT_TARGET_BYTES),
-      Options.withDescription("rotate segments at this size")
+      Options.withDescription(
+        "rotate segments at this size (checked before each read's lines, which go into one segment: a segment may exceed it by a read, up to 64 KiB of input)"
+      )
     )
   },
   ({ dir: input, segmentBytes, sync }) =>
