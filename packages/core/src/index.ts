@@ -1,4 +1,27 @@
 /**
+ * A log's copy beyond its machine: upload sealed segments and the durable
+ * prefix of the active one, restore a log directory up to any LSN.
+ *
+ * @since 0.1.0
+ * @category archive
+ */
+export * as Archive from "./Archive.js"
+/**
+ * Errors of archiving: the store's, and the archiver's and restore's own.
+ *
+ * @since 0.1.0
+ * @category archive
+ */
+export * as ArchiveError from "./ArchiveError.js"
+/**
+ * Where an archive lives: a store of immutable, checksummed objects (a
+ * directory, or S3-protocol object storage).
+ *
+ * @since 0.1.0
+ * @category archive
+ */
+export * as ArchiveStore from "./ArchiveStore.js"
+/**
  * Little-endian byte writer and bounds-checked reader, for writing an event
  * codec by hand.
  *

@@ -26,11 +26,13 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import { describe } from "@effect/vitest"
+import type { ArchiveStore } from "@lora-wal/core/ArchiveStore"
 import type { DirLock } from "@lora-wal/core/DirLock"
 import * as Wal from "@lora-wal/core/Wal"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import { archiveStoreCases } from "./internal/contracts/archiveStore.js"
 import { dirLockCases } from "./internal/contracts/dirLock.js"
 import { fileSystemCases } from "./internal/contracts/fileSystem.js"
 import { walCases } from "./internal/contracts/wal.js"
@@ -39,7 +41,7 @@ import { walCases } from "./internal/contracts/wal.js"
  * Declares the `FileSystem` contract tests for `layer`, in a `describe`
  * block named after `name`: exclusive create, NotFound and AlreadyExists
  * errors, positioned writes, seek and truncate, `r+`, fsync of a directory
- * handle, listing, remove, rename (replacing a target), recursive
+ * handle, listing, remove, rename (replacing a target), link (never replacing one), recursive
  * makeDirectory, file modes, and handles that outlive their path. Every
  * test gets a fresh build of `layer` and a temporary directory made through
  * it (`makeTempDirectoryScoped`), removed when the test ends.
@@ -49,6 +51,21 @@ import { walCases } from "./internal/contracts/wal.js"
  */
 export const fileSystem = <E>(name: string, layer: Layer.Layer<FileSystem.FileSystem, E>): void => {
   describe(`FileSystem contract (${name})`, () => fileSystemCases(layer))
+}
+
+/**
+ * Declares the `ArchiveStore` contract tests for `layer`, in a `describe`
+ * block named after `name`: objects read back whole with their size and
+ * SHA-256, put-if-absent never replacing an object, a checksum that does
+ * not match stores nothing, NotFound for a missing object, listing by
+ * prefix in key order, empty objects, and the keys every store refuses.
+ * Every test gets a fresh build of `layer`, which must be an empty store.
+ *
+ * @since 0.1.0
+ * @category contracts
+ */
+export const archiveStore = <E>(name: string, layer: Layer.Layer<ArchiveStore, E>): void => {
+  describe(`ArchiveStore contract (${name})`, () => archiveStoreCases(layer))
 }
 
 /**

@@ -144,6 +144,21 @@ const rename = (disk: SimulatedDisk) => (from: string, to: string) =>
     }
   })
 
+/** A hard link: a second entry for the same file, so both names see (and survive with) the same bytes. */
+const link = (disk: SimulatedDisk) => (from: string, to: string) =>
+  Effect.gen(function*() {
+    const node = yield* lookup(disk, "link", from)
+    if (node._tag === "Directory") {
+      return yield* fail("BadResource", "link", from, `operation not permitted, link '${from}' -> '${to}'`)
+    }
+    if (disk.nodes.has(normalize(to))) {
+      return yield* fail("AlreadyExists", "link", to, `file already exists, link '${from}' -> '${to}'`)
+    }
+    yield* requireParent(disk, "link", to)
+    yield* disk.mutate("link", to)
+    disk.nodes.set(normalize(to), node)
+  })
+
 const writeFile = (disk: SimulatedDisk) => (path: string, data: Uint8Array, options?: FileSystem.WriteFileOptions) =>
   Effect.gen(function*() {
     const existing = disk.nodes.get(normalize(path))
@@ -189,7 +204,7 @@ export const make = (disk: SimulatedDisk = new SimulatedDisk()): FileSystem.File
     chown: (path) => Effect.asVoid(lookup(disk, "chown", path)),
     copy: (from) => unsupported("copy")(from),
     copyFile: copyFile(disk),
-    link: (from) => unsupported("link")(from),
+    link: link(disk),
     makeDirectory: makeDirectory(disk),
     makeTempDirectory: (options) => makeTemp(disk, options?.prefix ?? "dir-", true),
     makeTempDirectoryScoped: (options) =>

@@ -1,4 +1,5 @@
 import * as Path from "@effect/platform/Path"
+import * as ArchiveStore from "@lora-wal/core/ArchiveStore"
 import * as DirLock from "@lora-wal/core/DirLock"
 import * as Contracts from "@lora-wal/testkit/Contracts"
 import * as Layer from "effect/Layer"
@@ -12,3 +13,9 @@ Contracts.fileSystem("memory", MemoryFileSystem.layer)
 Contracts.dirLock("memory", memoryPlatform)
 // Each test builds the platform once: one simulated disk that every reopen of the test sees.
 Contracts.wal("memory", memoryPlatform)
+
+Contracts.archiveStore("memory", ArchiveStore.layerMemory)
+Contracts.archiveStore(
+  "directory, memory filesystem",
+  Layer.provide(ArchiveStore.layerFileSystem("/archive"), Layer.merge(MemoryFileSystem.layer, Path.layer))
+)

@@ -98,6 +98,19 @@ export const fileSystemCases = <E>(layer: Layer.Layer<FileSystem.FileSystem, E>)
         expect((yield* fs.readDirectory(dir)).sort()).toEqual(["old"])
       })))
 
+  it.effect("link gives a file a second name and never replaces one (how archive objects are put if absent)", () =>
+    withDir((fs, dir) =>
+      Effect.gen(function*() {
+        yield* fs.writeFile(`${dir}/a`, Uint8Array.of(1, 2))
+        yield* fs.writeFile(`${dir}/b`, Uint8Array.of(3))
+        yield* fs.link(`${dir}/a`, `${dir}/c`)
+        expect(Array.from(yield* fs.readFile(`${dir}/c`))).toEqual([1, 2])
+        expect(yield* Effect.flip(fs.link(`${dir}/a`, `${dir}/b`))).toMatchObject({ _tag: "SystemError", reason: "AlreadyExists" })
+        expect(Array.from(yield* fs.readFile(`${dir}/b`))).toEqual([3])
+        yield* fs.remove(`${dir}/a`)
+        expect(Array.from(yield* fs.readFile(`${dir}/c`))).toEqual([1, 2])
+      })))
+
   it.effect("recursive makeDirectory is idempotent and stat tells files from directories", () =>
     withDir((fs, dir) =>
       Effect.gen(function*() {

@@ -1,0 +1,160 @@
+import * as Path from "@effect/platform/Path"
+import { describe, expect, it } from "@effect/vitest"
+import { Arbitraries, MemoryFileSystem } from "@lora-wal/testkit"
+import * as Effect from "effect/Effect"
+import * as fc from "effect/FastCheck"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Archive from "../src/Archive.js"
+import * as ArchiveStore from "../src/ArchiveStore.js"
+import * as DirLock from "../src/DirLock.js"
+import type { MutationEvent } from "../src/MutationEvent.js"
+import * as Replay from "../src/Replay.js"
+import * as Segment from "../src/Segment.js"
+import * as Wal from "../src/Wal.js"
+import { SyncMode } from "../src/WalConfig.js"
+
+/** A machine with a memory disk, its lock, and an archive store in memory. */
+const machine = (disk = new MemoryFileSystem.MemoryState()) =>
+  Layer.mergeAll(
+    Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layerWith(disk), Path.layer)),
+    ArchiveStore.layerMemory
+  )
+
+interface Committed {
+  readonly commitLsn: bigint
+  readonly events: ReadonlyArray<MutationEvent>
+}
+
+const replayed = (dir: string) =>
+  Effect.map(Replay.replayDir(dir), (r) => r.committedEvents)
+
+const eventsUpTo = (committed: ReadonlyArray<Committed>, lsn: bigint) =>
+  committed.filter((c) => c.commitLsn <= lsn).flatMap((c) => c.events)
+
+type Step =
+  | { readonly _tag: "commit"; readonly events: ReadonlyArray<MutationEvent> }
+  | { readonly _tag: "leaveOpen" }
+  | { readonly _tag: "fsync" }
+  | { readonly _tag: "archive"; readonly restoreTo: number | undefined }
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.array(Arbitraries.smallEvent, { minLength: 1, maxLength: 3 }).map((events) => ({ _tag: "commit" as const, events })), weight: 6 },
+  fc.constant({ _tag: "leaveOpen" as const }),
+  fc.constant({ _tag: "fsync" as const }),
+  { arbitrary: fc.option(fc.nat({ max: 200 }), { nil: undefined }).map((restoreTo) => ({ _tag: "archive" as const, restoreTo })), weight: 2 }
+)
+
+describe("Archive", () => {
+  it.effect.prop(
+    "a restore from the archive of a live log replays exactly the committed transactions the archive reached, up to its LSN",
+    [fc.array(step, { minLength: 1, maxLength: 30 }), fc.constantFrom(SyncMode.PerCommit(), SyncMode.None(), SyncMode.Group({ intervalMs: 60_000 })), fc.constantFrom(64, 200, 1024)],
+    ([steps, syncMode, segmentTargetBytes]) =>
+      Effect.gen(function*() {
+        const committed: Array<Committed> = []
+        let restores = 0
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/db/wal", syncMode, segmentTargetBytes })
+          for (const s of steps) {
+            if (s._tag === "commit") {
+              const lsn = yield* wal.commitTx(s.events)
+              committed.push({ commitLsn: Option.getOrThrow(lsn), events: s.events })
+            } else if (s._tag === "fsync") {
+              yield* wal.forceFsync
+            } else if (s._tag === "leaveOpen") {
+              const tx = yield* wal.begin
+              yield* wal.appendBatch(tx, [{ _tag: "Clear" }])
+            } else {
+              const durableLsn = yield* wal.durableLsn
+              const pass = yield* Archive.archiveOnce({ dir: "/db/wal", prefix: "app/", durableLsn })
+              expect(pass.archivedLsn ?? 0n).toBeLessThanOrEqual(durableLsn)
+              const dir = `/restored/${restores++}`
+              const toLsn = s.restoreTo === undefined ? undefined : BigInt(s.restoreTo)
+              const restored = yield* Archive.restore({ dir, prefix: "app/", toLsn })
+              expect(restored.gap).toBeUndefined()
+              // Everything durable when the pass ran is in the archive, so the restore reaches it.
+              const reached = toLsn === undefined || toLsn > durableLsn ? durableLsn : toLsn
+              expect(yield* replayed(dir)).toEqual(eventsUpTo(committed, reached))
+            }
+          }
+        }))
+        // Closed: every record on disk is durable, and a last pass ships it all.
+        yield* Archive.archiveOnce({ dir: "/db/wal", prefix: "app/" })
+        yield* Archive.restore({ dir: "/restored/final", prefix: "app/" })
+        expect(yield* replayed("/restored/final")).toEqual(eventsUpTo(committed, 2n ** 64n))
+      }).pipe(Effect.provide(machine())),
+    { fastCheck: { numRuns: 60 } }
+  )
+
+  it.effect("each sealed segment is uploaded once; partial copies of the active one are replaced as it grows", () =>
+    Effect.gen(function*() {
+      const store = yield* ArchiveStore.ArchiveStore
+      const keys = Effect.map(Stream.runCollect(store.list("")), (infos) => Array.from(infos, (i) => i.key))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 200 })
+        for (let i = 0; i < 6; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+        const first = yield* Archive.archiveOnce({ dir: "/db/wal", durableLsn: yield* wal.durableLsn })
+        expect(first.uploaded).toEqual(yield* keys)
+        expect((yield* keys).filter((k) => k.includes(".partial-"))).toHaveLength(1)
+        expect((yield* Archive.archiveOnce({ dir: "/db/wal", durableLsn: yield* wal.durableLsn })).uploaded).toEqual([])
+        for (let i = 0; i < 6; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+        const second = yield* Archive.archiveOnce({ dir: "/db/wal", durableLsn: yield* wal.durableLsn })
+        expect(second.uploaded.length).toBeGreaterThan(0)
+        expect(second.uploaded.some((k) => first.uploaded.includes(k))).toBe(false)
+      }))
+      const names = yield* keys
+      expect(names.filter((k) => k.includes(".partial-"))).toHaveLength(1)
+      expect(names).toEqual([...names].sort())
+      expect(names[0]).toBe(`segments/${Segment.fileName(Segment.SegmentId(1n))}`)
+    }).pipe(Effect.provide(machine())))
+
+  it.effect("a damaged sealed segment is never uploaded, and the pass says where it is damaged", () =>
+    Effect.gen(function*() {
+      const disk = new MemoryFileSystem.MemoryState()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
+        for (let i = 0; i < 4; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+      })).pipe(Effect.provide(machine(disk)))
+      const first = `/db/wal/${Segment.fileName(Segment.SegmentId(1n))}`
+      const bytes = disk.read(first)!
+      bytes[Segment.HEADER_LEN + 20]! ^= 0x01
+      disk.write(first, bytes)
+      const error = yield* Effect.flip(Archive.archiveOnce({ dir: "/db/wal" }).pipe(Effect.provide(machine(disk))))
+      expect(error).toMatchObject({ _tag: "ArchiveError", reason: "Damaged" })
+      expect(error.message).toContain(`${first}: CRC mismatch in the record at offset 32`)
+    }))
+
+  it.effect("restore refuses a directory that holds files, and stops at a gap in the archive with what came before it", () =>
+    Effect.gen(function*() {
+      const store = yield* ArchiveStore.ArchiveStore
+      const committed: Array<Committed> = []
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
+        for (let i = 0; i < 5; i++) {
+          const events: ReadonlyArray<MutationEvent> = [{ _tag: "CreateNode", id: BigInt(i), labels: [], properties: new Map() }]
+          committed.push({ commitLsn: Option.getOrThrow(yield* wal.commitTx(events)), events })
+        }
+      }))
+      yield* Archive.archiveOnce({ dir: "/db/wal" })
+      expect(yield* Effect.flip(Archive.restore({ dir: "/db/wal" }))).toMatchObject({ reason: "NotEmpty" })
+      yield* store.remove(`segments/${Segment.fileName(Segment.SegmentId(3n))}`)
+      const restored = yield* Archive.restore({ dir: "/restored" })
+      expect(restored.gap).toBe("segment 3 is not in the archive")
+      expect(restored.files).toHaveLength(2)
+      expect(yield* replayed("/restored")).toEqual(eventsUpTo(committed, restored.lastLsn!))
+      expect(restored.lastLsn).toBeLessThan(committed[committed.length - 1]!.commitLsn)
+    }).pipe(Effect.provide(machine())))
+
+  it.effect("a second log archived under the same prefix is a Conflict, not an overwrite", () =>
+    Effect.gen(function*() {
+      for (const [dir, event] of [["/a", { _tag: "Clear" }], ["/b", { _tag: "DeleteNode", nodeId: 1n }]] as const) {
+        yield* Effect.scoped(Effect.flatMap(Wal.make({ dir }), (wal) => wal.commitTx([event])))
+      }
+      yield* Archive.archiveOnce({ dir: "/a", prefix: "shared/" })
+      const error = yield* Effect.flip(Archive.archiveOnce({ dir: "/b", prefix: "shared/" }))
+      expect(error).toMatchObject({ _tag: "ArchiveError", reason: "Conflict" })
+      yield* Archive.restore({ dir: "/restored", prefix: "shared/" })
+      expect(yield* replayed("/restored")).toEqual([{ _tag: "Clear" }])
+    }).pipe(Effect.provide(machine())))
+})
