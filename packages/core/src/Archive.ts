@@ -14,12 +14,18 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import type * as Effect from "effect/Effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import type { ArchiveError, ArchiveStoreError } from "./ArchiveError.js"
 import type { ArchiveStore } from "./ArchiveStore.js"
 import * as ArchivePass from "./internal/archive/archiveOnce.js"
+import * as ArchiveLoop from "./internal/archive/archiver.js"
 import * as ArchiveRestore from "./internal/archive/restore.js"
-import type { Lsn } from "./Lsn.js"
+import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
+import * as Wal from "./Wal.js"
 import type { Io } from "./WalError.js"
 
 /**
@@ -99,3 +105,128 @@ export const restore = (options: {
   readonly toLsn?: Lsn | bigint | undefined
 }): Effect.Effect<Restored, ArchiveError | ArchiveStoreError | Io, ArchiveStore | FileSystem.FileSystem | Path.Path> =>
   ArchiveRestore.restore({ dir: options.dir, prefix: options.prefix ?? "", toLsn: options.toLsn })
+
+/**
+ * What the archiver has done so far.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ArchiverStatus {
+  /** Passes that succeeded, and the last of them. */
+  readonly passes: number
+  readonly lastPass: Pass | undefined
+  /** Every segment up to this LSN is archived whole: truncation may go this far. */
+  readonly sealedThroughLsn: bigint
+  /** Passes that failed (each retry counts). */
+  readonly failures: number
+  readonly lastFailure: ArchiveError | ArchiveStoreError | Io | undefined
+}
+
+/**
+ * The archiver running next to a log.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Archiver {
+  /** Runs a pass now, after the one in progress if any (e.g. before a planned shutdown). */
+  readonly archiveNow: Effect.Effect<Pass, ArchiveError | ArchiveStoreError | Io>
+  readonly status: Effect.Effect<ArchiverStatus>
+}
+
+/**
+ * How the archiver runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ArchiverOptions {
+  /** Where the log's objects go in the store, e.g. `"prod/wal/"`. Default: the store's root. */
+  readonly prefix?: string | undefined
+  /**
+   * How often the active segment's durable prefix is shipped: with a
+   * healthy store, the archive is never more than about this far behind the
+   * log's durable LSN (the loss window if the machine is lost). Default: 1 s.
+   */
+  readonly interval?: Duration.DurationInput | undefined
+  /**
+   * How a pass that failed because the store or the disk did not answer is
+   * retried. Default: exponential from 200 ms, jittered, each wait capped at
+   * 30 s, forever. Other failures (a damaged segment, a conflict) wait for
+   * the next interval.
+   */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
+}
+
+/**
+ * Starts the archiver for `wal` in the current scope: a pass now and every
+ * `interval` after it, and a last one when the scope closes. Failures are
+ * retried, logged and counted (`lora_wal_archive_failures`); the lag
+ * behind the durable LSN is a metric (`lora_wal_archive_lag_lsns`,
+ * `lora_wal_archive_lag_seconds`), and so are uploads
+ * (`lora_wal_archive_uploads`). The log itself is never poisoned by the
+ * archive.
+ *
+ * @since 0.1.0
+ * @category archiving
+ */
+export const archiver = <A>(
+  wal: Wal.Wal<A>,
+  options?: ArchiverOptions
+): Effect.Effect<Archiver, never, ArchiveStore | FileSystem.FileSystem | Path.Path | Scope.Scope> =>
+  ArchiveLoop.start(wal, {
+    prefix: options?.prefix ?? "",
+    interval: Duration.decode(options?.interval ?? "1 second"),
+    retry: options?.retry ?? ArchiveLoop.defaultRetry
+  })
+
+/**
+ * `wal` with its truncation held back to what `archiver` has archived
+ * whole: `truncateUpTo(fence)` removes only segments that are in the
+ * archive, however far `fence` goes (later calls remove the rest).
+ *
+ * @since 0.1.0
+ * @category archiving
+ */
+export const guardTruncation = <A>(wal: Wal.Wal<A>, archiver: Archiver): Wal.Wal<A> => ({
+  ...wal,
+  truncateUpTo: (fence) =>
+    Effect.flatMap(archiver.status, ({ sealedThroughLsn }) =>
+      wal.truncateUpTo(unsafeLsn(fence < sealedThroughLsn ? fence : sealedThroughLsn)))
+})
+
+/**
+ * The archiver as a layer over the log of `Wal.Wal`: it runs for as long as
+ * the layer, and the `Wal.Wal` it provides is the log with its truncation
+ * held back to what is archived ({@link guardTruncation}), so that
+ * checkpoints built on it never delete a segment the archive lacks.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Archive, ArchiveStore, Wal } from "@lora-wal/core"
+ * import { NodeDirLock } from "@lora-wal/platform-node"
+ * import { Layer } from "effect"
+ *
+ * const platform = Layer.merge(NodeContext.layer, NodeDirLock.layer)
+ * const ArchivedWal = Archive.layer({ prefix: "prod/wal/", interval: "1 second" }).pipe(
+ *   Layer.provide(Wal.layer({ dir: "/var/lib/app/wal" })),
+ *   Layer.provide(ArchiveStore.layerFileSystem("/mnt/backup/app")),
+ *   Layer.provide(platform)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: ArchiverOptions
+): Layer.Layer<Wal.Wal, never, Wal.Wal | ArchiveStore | FileSystem.FileSystem | Path.Path> =>
+  Layer.scoped(
+    Wal.Wal,
+    Effect.gen(function*() {
+      const wal = yield* Wal.Wal
+      return guardTruncation(wal, yield* archiver(wal, options))
+    })
+  )

@@ -37,14 +37,24 @@ export const TypeId: unique symbol = Symbol.for("@lora-wal/core/ArchiveStore")
 export type TypeId = typeof TypeId
 
 /**
- * An object as `list` sees it: its key, size, and SHA-256 (lowercase hex).
+ * An object as `list` sees it: its key and size.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ObjectInfo {
+export interface ListedObject {
   readonly key: string
   readonly size: number
+}
+
+/**
+ * An object as `head` sees it: also its SHA-256 (lowercase hex). Listing
+ * leaves it out, as S3's listing does (it would take a request per object).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ObjectInfo extends ListedObject {
   readonly sha256: string
 }
 
@@ -70,10 +80,10 @@ export interface ArchiveStore {
   ) => Effect.Effect<"created" | "exists", ArchiveStoreError>
   /** The object's bytes, checked against its SHA-256 before the stream ends (`ChecksumMismatch` if they differ). */
   readonly get: (key: string) => Stream.Stream<Uint8Array, ArchiveStoreError>
-  /** The object under `key`, if any. */
+  /** The object under `key`, with its SHA-256, if there is one. */
   readonly head: (key: string) => Effect.Effect<ObjectInfo | undefined, ArchiveStoreError>
   /** Every object whose key starts with `prefix`, in key order. */
-  readonly list: (prefix: string) => Stream.Stream<ObjectInfo, ArchiveStoreError>
+  readonly list: (prefix: string) => Stream.Stream<ListedObject, ArchiveStoreError>
   /** Deletes the object under `key`; deleting a missing object succeeds. */
   readonly remove: (key: string) => Effect.Effect<void, ArchiveStoreError>
 }

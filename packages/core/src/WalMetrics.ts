@@ -68,3 +68,45 @@ export const segmentsRotated = Metric.counter("lora_wal_segments_rotated", { des
  * @category metrics
  */
 export const replayBytes = Metric.counter("lora_wal_replay_bytes", { description: "bytes read by replay", incremental: true })
+
+/**
+ * Durable LSNs not yet in the archive after the archiver's last pass
+ * (`Archive.archiver`): how much a lost machine would take with it.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const archiveLagLsns = Metric.gauge("lora_wal_archive_lag_lsns", {
+  description: "durable LSNs not yet in the archive, after the last pass",
+  bigint: true
+})
+
+/**
+ * Seconds since the archive last held everything durable: grows while the
+ * store does not answer.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const archiveLagSeconds = Metric.gauge("lora_wal_archive_lag_seconds", {
+  description: "seconds since the archive last held everything durable"
+})
+
+/**
+ * Objects the archiver uploaded.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const archiveUploads = Metric.counter("lora_wal_archive_uploads", { description: "objects uploaded", incremental: true })
+
+/**
+ * Archive passes that failed, each retry counted.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const archiveFailures = Metric.counter("lora_wal_archive_failures", {
+  description: "archive passes that failed",
+  incremental: true
+})

@@ -1,19 +1,26 @@
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitraries, MemoryFileSystem } from "@lora-wal/testkit"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import * as Archive from "../src/Archive.js"
+import { ArchiveStoreError } from "../src/ArchiveError.js"
 import * as ArchiveStore from "../src/ArchiveStore.js"
 import * as DirLock from "../src/DirLock.js"
+import { unsafeMake as unsafeLsn } from "../src/Lsn.js"
 import type { MutationEvent } from "../src/MutationEvent.js"
 import * as Replay from "../src/Replay.js"
 import * as Segment from "../src/Segment.js"
 import * as Wal from "../src/Wal.js"
 import { SyncMode } from "../src/WalConfig.js"
+import * as WalMetrics from "../src/WalMetrics.js"
 
 /** A machine with a memory disk, its lock, and an archive store in memory. */
 const machine = (disk = new MemoryFileSystem.MemoryState()) =>
@@ -157,4 +164,87 @@ describe("Archive", () => {
       yield* Archive.restore({ dir: "/restored", prefix: "shared/" })
       expect(yield* replayed("/restored")).toEqual([{ _tag: "Clear" }])
     }).pipe(Effect.provide(machine())))
+})
+
+/** Yields until the archiver has completed `count` passes (its fiber runs on the test clock). */
+const passes = (archiver: Archive.Archiver, count: number) =>
+  Effect.yieldNow().pipe(Effect.zipRight(archiver.status), Effect.repeat({ until: (s) => s.passes >= count }))
+
+/** A memory store whose first `failing` puts fail as a store that does not answer does. */
+const flakyStore = (failing: number) =>
+  Layer.effect(
+    ArchiveStore.ArchiveStore,
+    Effect.map(ArchiveStore.makeMemory, (store) => {
+      let left = failing
+      return ArchiveStore.make({
+        ...store,
+        putIfAbsent: (key, bytes, sha256) =>
+          left-- > 0
+            ? Effect.fail(new ArchiveStoreError({ reason: "Unavailable", key, description: "503 Slow Down" }))
+            : store.putIfAbsent(key, bytes, sha256)
+      })
+    })
+  )
+
+const memoryMachine = Layer.provideMerge(DirLock.layerMemory, Layer.merge(MemoryFileSystem.layer, Path.layer))
+
+describe("the archiver next to a live log", () => {
+  it.scoped("ships each interval what became durable, and a last pass when its scope closes", () =>
+    Effect.gen(function*() {
+      const committed: Array<Committed> = []
+      const commit = (wal: Wal.Wal, i: number) =>
+        Effect.gen(function*() {
+          const events: ReadonlyArray<MutationEvent> = [{ _tag: "CreateNode", id: BigInt(i), labels: [], properties: new Map() }]
+          committed.push({ commitLsn: Option.getOrThrow(yield* wal.commitTx(events)), events })
+        })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 200 })
+        const archiver = yield* Archive.archiver(wal, { interval: "1 second" })
+        yield* passes(archiver, 1)
+        for (let i = 0; i < 10; i++) yield* commit(wal, i)
+        expect((yield* archiver.status).lastPass?.archivedLsn).toBeUndefined()
+        yield* TestClock.adjust("1 second")
+        yield* passes(archiver, 2)
+        expect((yield* archiver.status).lastPass?.archivedLsn).toBe(yield* wal.durableLsn)
+        expect(yield* Metric.value(WalMetrics.archiveLagLsns)).toMatchObject({ value: 0n })
+        yield* commit(wal, 10)
+      }))
+      // The last commit came after the last interval: the pass at close shipped it.
+      yield* Archive.restore({ dir: "/restored" })
+      expect(yield* replayed("/restored")).toEqual(eventsUpTo(committed, 2n ** 64n))
+    }).pipe(Effect.provide(Layer.merge(memoryMachine, ArchiveStore.layerMemory))))
+
+  it.scoped("a store that does not answer is retried on the schedule, counted, and never stops a commit", () =>
+    Effect.gen(function*() {
+      const wal = yield* Wal.make({ dir: "/db/wal" })
+      const archiver = yield* Archive.archiver(wal, { interval: "1 hour", retry: Schedule.recurs(10) })
+      yield* wal.commitTx([{ _tag: "Clear" }])
+      const pass = yield* archiver.archiveNow
+      expect(pass.archivedLsn).toBe(3n)
+      const status = yield* archiver.status
+      expect(status.failures).toBe(3)
+      expect(status.lastFailure).toMatchObject({ reason: "Unavailable" })
+      expect(yield* wal.commitTx([{ _tag: "Clear" }])).toEqual(Option.some(6n))
+    }).pipe(Effect.provide(Layer.merge(memoryMachine, flakyStore(3)))))
+
+  it.scoped("truncation through the guarded log never removes a segment the archive lacks", () =>
+    Effect.gen(function*() {
+      const raw = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
+      const archiver = yield* Archive.archiver(raw, { interval: "1 hour", retry: Schedule.stop })
+      const wal = Archive.guardTruncation(raw, archiver)
+      const segmentCount = Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readDirectory("/db/wal")).pipe(
+        Effect.map((names) => names.filter((n) => n.endsWith(".wal")).length)
+      )
+      for (let i = 0; i < 6; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+      const before = yield* segmentCount
+      // Nothing archived whole yet (the first pass ran before these commits): nothing goes.
+      yield* wal.truncateUpTo(unsafeLsn(yield* wal.durableLsn))
+      expect(yield* segmentCount).toBe(before)
+      yield* archiver.archiveNow
+      yield* wal.truncateUpTo(unsafeLsn(yield* wal.durableLsn))
+      expect(yield* segmentCount).toBeLessThan(before)
+      // What truncation removed is in the archive: a restore still has every commit.
+      yield* Archive.restore({ dir: "/restored" })
+      expect((yield* replayed("/restored")).length).toBe(6)
+    }).pipe(Effect.provide(Layer.merge(memoryMachine, ArchiveStore.layerMemory))))
 })

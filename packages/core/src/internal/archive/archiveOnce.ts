@@ -39,7 +39,7 @@ const store = (key: string, bytes: Uint8Array) =>
 const archivedObjects = (prefix: string) =>
   Effect.flatMap(ArchiveStore, (archive) =>
     Stream.runFold(archive.list(segmentsPrefix(prefix)), new Map<bigint, Array<SegmentObject>>(), (byId, info) => {
-      const object = parseKey(prefix, info)
+      const object = parseKey(prefix, info.key)
       if (object !== undefined) byId.set(object.id, [...(byId.get(object.id) ?? []), object])
       return byId
     }))
@@ -54,11 +54,13 @@ const checkPartials = (segment: SegmentFile, bytes: Uint8Array, baseLsn: bigint,
   Effect.forEach(partials, (partial) =>
     Effect.gen(function*() {
       const length = partial.partialLength!
+      const archived = (yield* (yield* ArchiveStore).head(partial.key))?.sha256
+      if (archived === undefined) return
       if (length <= bytes.length) {
         const copy = bytes.slice(0, length)
-        if ((yield* sha256Hex(copy)) === partial.sha256) return
+        if ((yield* sha256Hex(copy)) === archived) return
         copy.set(Segment.encodeHeader({ baseLsn: unsafeLsn(baseLsn) }), 0)
-        if ((yield* sha256Hex(copy)) === partial.sha256) return
+        if ((yield* sha256Hex(copy)) === archived) return
       }
       return yield* new ArchiveError({
         reason: "Conflict",

@@ -7,7 +7,6 @@
  * (the length padded to 12 digits): names sort by segment id, then by
  * length, and a segment's sealed object sorts before its partials.
  */
-import type { ObjectInfo } from "../../ArchiveStore.js"
 import type { Crc32Function } from "../../Crc32.js"
 import * as Inspect from "../../Inspect.js"
 import * as Segment from "../../Segment.js"
@@ -25,7 +24,6 @@ export const partialKey = (prefix: string, name: string, length: number) =>
 /** An archived object of a segment: its id and, for a partial one, how many bytes it holds. @internal */
 export interface SegmentObject {
   readonly key: string
-  readonly sha256: string
   readonly id: Segment.SegmentId
   readonly name: string
   readonly partialLength: number | undefined
@@ -33,8 +31,8 @@ export interface SegmentObject {
 
 const PARTIAL = /^(.+)\.partial-(\d{12})$/
 
-/** The segment object an archived object is, or undefined for another object. @internal */
-export const parseKey = (prefix: string, { key, sha256 }: ObjectInfo): SegmentObject | undefined => {
+/** The segment object `key` names, or undefined for another object. @internal */
+export const parseKey = (prefix: string, key: string): SegmentObject | undefined => {
   const start = segmentsPrefix(prefix)
   if (!key.startsWith(start)) return undefined
   const rest = key.slice(start.length)
@@ -42,7 +40,7 @@ export const parseKey = (prefix: string, { key, sha256 }: ObjectInfo): SegmentOb
   const name = partial === null ? rest : partial[1]!
   const id = Segment.parseFileName(name)
   if (id === undefined) return undefined
-  return { key, sha256, id, name, partialLength: partial === null ? undefined : Number(partial[2]) }
+  return { key, id, name, partialLength: partial === null ? undefined : Number(partial[2]) }
 }
 
 /** What a walk over a segment's bytes found. @internal */

@@ -25,7 +25,7 @@ const chosenObjects = (prefix: string) =>
   Effect.flatMap(ArchiveStore, (archive) =>
     Effect.map(
       Stream.runFold(archive.list(segmentsPrefix(prefix)), new Map<bigint, SegmentObject>(), (chosen, info) => {
-        const object = parseKey(prefix, info)
+        const object = parseKey(prefix, info.key)
         if (object === undefined) return chosen
         const current = chosen.get(object.id)
         const better = current === undefined ||

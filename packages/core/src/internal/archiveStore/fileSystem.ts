@@ -13,7 +13,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { ArchiveStore, ObjectInfo, TypeId } from "../../ArchiveStore.js"
+import type { ArchiveStore, ListedObject, ObjectInfo, TypeId } from "../../ArchiveStore.js"
 import { ArchiveStoreError } from "../../ArchiveError.js"
 import { makeDirectoryDurably, syncDirectory } from "../durable.js"
 import { CHECKSUM_SUFFIX, checkKey, checksumMismatch, notFound, TEMP_PREFIX } from "./keys.js"
@@ -116,18 +116,18 @@ export const make = (options: {
     withKey(key, (file) =>
       Effect.flatMap(fs.exists(file), (exists) => exists ? info(key, file) : Effect.succeed(undefined)))
 
-  /** Keys under `dir` (relative `prefix` of its files' keys), depth first, objects only. */
-  const keysUnder = (dir: string, keyPrefix: string): Effect.Effect<Array<string>, PlatformError> =>
+  /** The objects under `dir`, whose keys start with `keyPrefix`, depth first. */
+  const objectsUnder = (dir: string, keyPrefix: string): Effect.Effect<Array<ListedObject>, PlatformError> =>
     Effect.gen(function*() {
-      const keys: Array<string> = []
-      for (const name of (yield* fs.readDirectory(dir)).sort()) {
+      const objects: Array<ListedObject> = []
+      for (const name of yield* fs.readDirectory(dir)) {
         if (name.startsWith(TEMP_PREFIX) || name.endsWith(CHECKSUM_SUFFIX)) continue
         const full = path.join(dir, name)
         const stat = yield* fs.stat(full)
-        if (stat.type === "Directory") keys.push(...(yield* keysUnder(full, `${keyPrefix}${name}/`)))
-        else if (stat.type === "File") keys.push(`${keyPrefix}${name}`)
+        if (stat.type === "Directory") objects.push(...(yield* objectsUnder(full, `${keyPrefix}${name}/`)))
+        else if (stat.type === "File") objects.push({ key: `${keyPrefix}${name}`, size: Number(stat.size) })
       }
-      return keys
+      return objects
     })
 
   const list = (prefix: string) =>
@@ -137,9 +137,9 @@ export const make = (options: {
       const dirKey = slash === -1 ? "" : prefix.slice(0, slash + 1)
       const dir = dirKey === "" ? root : pathOf(dirKey.slice(0, -1))
       if (!(yield* fs.exists(dir))) return Stream.empty
-      const keys = (yield* keysUnder(dir, dirKey)).filter((key) => key.startsWith(prefix)).sort()
-      return Stream.mapEffect(Stream.fromIterable(keys), (key) => info(key, pathOf(key)))
-    })).pipe(Stream.mapError((e) => e._tag === "ArchiveStoreError" ? e : storeError(prefix)(e)))
+      const objects = (yield* objectsUnder(dir, dirKey)).filter((o) => o.key.startsWith(prefix))
+      return Stream.fromIterable(objects.sort((a, b) => (a.key < b.key ? -1 : 1)))
+    })).pipe(Stream.mapError(storeError(prefix)))
 
   const remove = (key: string) =>
     withKey(key, (file) =>

@@ -38,7 +38,10 @@ export const make = (sha256Hex: (bytes: Uint8Array) => Effect.Effect<string>): O
     list: (prefix) =>
       Stream.suspend(() =>
         Stream.fromIterable(
-          Array.from(objects.keys()).filter((key) => key.startsWith(prefix)).sort().map((key) => info(key)!)
+          Array.from(objects.keys()).filter((key) => key.startsWith(prefix)).sort().map((key) => ({
+            key,
+            size: objects.get(key)!.bytes.length
+          }))
         )
       ),
     remove: (key) => withKey(key, () => Effect.sync(() => void objects.delete(key)))

@@ -1,0 +1,74 @@
+/**
+ * The archiver next to a live log: a fiber in the log's scope that runs a
+ * pass every `interval` with the handle's durable LSN, retries a pass that
+ * failed for a reason worth retrying on the caller's schedule, records
+ * metrics, and runs a last pass when its scope closes. A failing store
+ * never touches the log: commits go on, and the lag metrics grow.
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type { Archiver, ArchiverStatus, Pass } from "../../Archive.js"
+import type { ArchiveError, ArchiveStoreError } from "../../ArchiveError.js"
+import type { ArchiveStore } from "../../ArchiveStore.js"
+import type { Io } from "../../WalError.js"
+import type { Wal } from "../../Wal.js"
+import * as WalMetrics from "../../WalMetrics.js"
+import { archiveOnce } from "./archiveOnce.js"
+
+/** A pass that failed because the store or the disk did not answer: worth retrying soon. */
+const retryable = (error: ArchiveError | ArchiveStoreError | Io) =>
+  error._tag === "Io" || (error._tag === "ArchiveStoreError" && error.reason === "Unavailable")
+
+/** Exponential from 200 ms, jittered, each wait capped at 30 s. @internal */
+export const defaultRetry: Schedule.Schedule<unknown, unknown> = Schedule.exponential("200 millis").pipe(
+  Schedule.jittered,
+  Schedule.union(Schedule.spaced("30 seconds"))
+)
+
+/** @internal */
+export const start = <A>(
+  wal: Wal<A>,
+  options: { readonly prefix: string; readonly interval: Duration.Duration; readonly retry: Schedule.Schedule<unknown, unknown> }
+): Effect.Effect<Archiver, never, ArchiveStore | FileSystem.FileSystem | Path.Path | Scope.Scope> =>
+  Effect.gen(function*() {
+    let status: ArchiverStatus = { passes: 0, lastPass: undefined, sealedThroughLsn: 0n, failures: 0, lastFailure: undefined }
+    let caughtUpAt = yield* Clock.currentTimeMillis
+    const pass = Effect.gen(function*() {
+      const durableLsn = yield* wal.durableLsn
+      const result: Pass = yield* archiveOnce({ dir: wal.dir, prefix: options.prefix, durableLsn })
+      const now = yield* Clock.currentTimeMillis
+      const lag = durableLsn - (result.archivedLsn ?? 0n)
+      if (lag <= 0n) caughtUpAt = now
+      status = {
+        ...status,
+        passes: status.passes + 1,
+        lastPass: result,
+        sealedThroughLsn: result.sealedThroughLsn ?? status.sealedThroughLsn
+      }
+      yield* Metric.set(WalMetrics.archiveLagLsns, lag > 0n ? lag : 0n)
+      yield* Metric.set(WalMetrics.archiveLagSeconds, (now - caughtUpAt) / 1000)
+      yield* Metric.incrementBy(WalMetrics.archiveUploads, result.uploaded.length)
+      return result
+    }).pipe(
+      Effect.tapError((error) =>
+        Effect.zipRight(
+          Effect.sync(() => void (status = { ...status, failures: status.failures + 1, lastFailure: error })),
+          Effect.zipRight(Metric.increment(WalMetrics.archiveFailures), Effect.logWarning(`lora-wal archive: ${error.message}`))
+        )
+      ),
+      Effect.retry({ schedule: options.retry, while: retryable })
+    )
+    // Serialized: the loop's passes, `archiveNow` and the last pass at close never overlap.
+    const lock = yield* Effect.makeSemaphore(1)
+    const context = yield* Effect.context<ArchiveStore | FileSystem.FileSystem | Path.Path>()
+    const archiveNow = Effect.provide(lock.withPermits(1)(pass), context)
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.ignore(archiveNow), Effect.sleep(options.interval))))
+    yield* Effect.addFinalizer(() => Effect.ignore(archiveNow))
+    return { archiveNow, status: Effect.sync(() => status) }
+  })
