@@ -23,8 +23,10 @@ import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import type { DirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
+import type * as Follow from "./Follow.js"
 import * as handle from "./internal/wal/handle.js"
 import * as lifecycle from "./internal/wal/lifecycle.js"
 import * as internalNoop from "./internal/wal/noop.js"
@@ -34,7 +36,7 @@ import type { MutationEvent } from "./MutationEvent.js"
 import type * as Replay from "./Replay.js"
 import type * as Segment from "./Segment.js"
 import type { SyncMode, WalConfig } from "./WalConfig.js"
-import type { BufferError, Io, OpenError, SyncError, TruncateError, WriteError } from "./WalError.js"
+import type { BufferError, FollowError, Io, OpenError, SyncError, TruncateError, WriteError } from "./WalError.js"
 
 /**
  * Marks a log handle, so `isWal` can recognise one among unknown values.
@@ -111,6 +113,17 @@ export interface Committed<X> {
 }
 
 /**
+ * How `follow` on a live handle runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FollowOptions extends Follow.Options {
+  /** `"durable"` (default): a transaction once an fsync covers it; `"written"`: once it is handed to the OS. */
+  readonly emit?: "durable" | "written" | undefined
+}
+
+/**
  * A live log handle over events of type `A`.
  *
  * @since 0.1.0
@@ -168,6 +181,14 @@ export interface Wal<A = MutationEvent> {
   readonly forceFsync: Effect.Effect<void, SyncError>
   /** Deletes sealed segments wholly at or below `fence` (keeping the active one and its predecessor). */
   readonly truncateUpTo: (fence: Lsn) => Effect.Effect<void, TruncateError>
+  /**
+   * Committed transactions from `fromLsn` on, each once it is durable (or,
+   * with `emit: "written"`, once it is written): the segments on disk
+   * first, then live, woken by each commit. The stream ends when the log
+   * closes. See `Follow` for the guarantees (no gap, no duplicate, `Gone`
+   * below what truncation kept, a slow consumer never holds up a commit).
+   */
+  readonly follow: (options?: FollowOptions) => Stream.Stream<Replay.Transaction<A>, FollowError>
   readonly status: Effect.Effect<Status>
   readonly durableLsn: Effect.Effect<Lsn>
   readonly nextLsn: Effect.Effect<Lsn>

@@ -267,6 +267,25 @@ export class Corruption extends Schema.TaggedError<Corruption>("@lora-wal/core/W
 }
 
 /**
+ * A follower asked for, or fell behind to, records that truncation has
+ * already deleted: following on would skip transactions, so it stops.
+ * **[beyond]** lora-wal has no followers.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Gone extends Schema.TaggedError<Gone>("@lora-wal/core/WalError/Gone")("Gone", {
+  lsn: Schema.BigIntFromSelf,
+  oldestLsn: Schema.BigIntFromSelf
+}) {
+  readonly [TypeId]: TypeId = TypeId
+
+  get message(): string {
+    return `WAL no longer holds lsn ${this.lsn}: it was truncated away (the oldest lsn kept is ${this.oldestLsn})`
+  }
+}
+
+/**
  * Any failure of the log, as a Schema: errors cross process boundaries (the
  * CLI's JSON, a worker) and decode back into the same classes.
  *
@@ -285,7 +304,8 @@ export const WalError = Schema.Union(
   AlreadyOpen,
   Poisoned,
   Closed,
-  Corruption
+  Corruption,
+  Gone
 )
 
 /**
@@ -352,3 +372,11 @@ export type SyncError = Io | Poisoned | Closed
  * @category models
  */
 export type TruncateError = Io | BadSegmentHeader | Poisoned | Closed
+
+/**
+ * What following a log can fail with: what replay can, and `Gone`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FollowError = ReplayError | Gone

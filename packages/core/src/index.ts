@@ -46,6 +46,14 @@ export * as EventCodec from "./EventCodec.js"
  */
 export * as Checkpoint from "./Checkpoint.js"
 /**
+ * Committed transactions as they happen, from a log another process writes
+ * (`Follow.directory`); a live handle has the same as `wal.follow`.
+ *
+ * @since 0.1.0
+ * @category log
+ */
+export * as Follow from "./Follow.js"
+/**
  * The CRC-32 that frames records, as a service a platform can speed up with a
  * native implementation.
  *

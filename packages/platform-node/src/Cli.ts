@@ -12,6 +12,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Effect from "effect/Effect"
 import { appendCommand } from "./internal/cli/append.js"
+import { followCommand } from "./internal/cli/follow.js"
 import { runBody } from "./internal/cli/common.js"
 import { completionScript, shells } from "./internal/cli/completions.js"
 import { dumpCommand } from "./internal/cli/dump.js"
@@ -43,7 +44,8 @@ export const command = Command.make("lora-wal").pipe(
     verifyCommand,
     statusCommand,
     recoverCommand,
-    appendCommand
+    appendCommand,
+    followCommand
   ])
 )
 

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { run } from "./Cli.js"
-import { ExitCode } from "./internal/cli/common.js"
+import { endsBySignal, ExitCode } from "./internal/cli/common.js"
 import * as NodeCrc32 from "./NodeCrc32.js"
 import * as NodeSyncFileSystem from "./NodeSyncFileSystem.js"
 
@@ -34,8 +34,13 @@ run(process.argv).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
-    // Stopped by SIGINT or SIGTERM: not a success, whatever was done before (128 + SIGINT, as shells report).
+    // Stopped by SIGINT or SIGTERM: not a success, whatever was done before (128 + SIGINT, as shells
+    // report), except for a command that runs until then (`follow`).
     teardown: (exit, onExit) =>
-      onExit(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : Number(process.exitCode ?? 0))
+      onExit(
+        Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && !endsBySignal.expected
+          ? 130
+          : Number(process.exitCode ?? 0)
+      )
   })
 )

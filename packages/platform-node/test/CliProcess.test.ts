@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { execFileSync, spawn, spawnSync } from "node:child_process"
+import * as path from "node:path"
 import { scenarios } from "../../core/test/fixtures.js"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Replay from "@lora-wal/core/Replay"
@@ -10,7 +11,7 @@ import { nodePlatform } from "./layers.js"
 /** The tool's stdout for `args`, run as the executable users run. */
 const stdoutOf = (...args: ReadonlyArray<string>) => execFileSync(process.execPath, [bin, ...args], { encoding: "utf8" })
 
-const subcommands = ["replay", "dump", "inspect", "stats", "verify", "status", "recover", "append"]
+const subcommands = ["replay", "dump", "inspect", "stats", "verify", "status", "recover", "append", "follow"]
 
 /** What bash offers for `words` (the last being completed), with the script `lora-wal --completions bash` writes. */
 const bashCompletes = (...words: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -121,5 +122,45 @@ describe("progress on a terminal", () => {
     })
     expect(run.status).toBe(0)
     expect(run.stderr).toBe("")
+  })
+})
+
+describe("lora-wal follow", () => {
+  const node = (id: number) => JSON.stringify([{ type: "CreateNode", id: String(id), labels: ["P"], properties: {} }])
+
+  it("prints each transaction another process commits, as it commits it, until SIGINT (exit 0)", async () => {
+    const dir = nodePlatform.freshDir()
+    const follower = startCli(["follow", dir, "--json"])
+    const writer = startCli(["append", dir, "--segment-bytes", "64"])
+    for (let i = 1; i <= 4; i++) {
+      writer.process.stdin.write(`${node(i)}\n`)
+      // Each transaction reaches the follower while the writer is still running, across rotations.
+      await follower.waitFor((line) => line.startsWith(`{"commit_lsn":"${3 * i}"`))
+    }
+    writer.process.stdin.end()
+    expect(await writer.exited).toBe(0)
+    follower.process.kill("SIGINT")
+    expect(await follower.exited).toBe(0)
+    expect(follower.lines.filter((l) => l !== "").map((l) => JSON.parse(l))).toEqual(
+      [1, 2, 3, 4].map((i) => ({
+        commit_lsn: String(3 * i),
+        events: [{ type: "CreateNode", id: String(i), labels: ["P"], properties: {} }]
+      }))
+    )
+  })
+
+  it("--from-lsn skips what was committed before it; a directory that does not exist is exit 1", async () => {
+    const dir = nodePlatform.freshDir()
+    const writer = startCli(["append", dir])
+    writer.process.stdin.end([node(1), node(2), node(3)].join("\n") + "\n")
+    expect(await writer.exited).toBe(0)
+    const follower = startCli(["follow", dir, "--from-lsn", "5"])
+    await follower.waitFor((line) => line === "commit 9  1 event: CreateNode 3 :P")
+    follower.process.kill("SIGTERM")
+    expect(await follower.exited).toBe(0)
+    expect(follower.lines.filter((l) => l !== "")).toEqual(["commit 6  1 event: CreateNode 2 :P", "commit 9  1 event: CreateNode 3 :P"])
+    const missing = spawnSync(process.execPath, [bin, "follow", path.join(dir, "nothing-here")], { encoding: "utf8" })
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toMatch(/nothing-here: no such directory\n$/)
   })
 })

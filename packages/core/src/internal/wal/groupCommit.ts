@@ -16,7 +16,7 @@ import * as WalMetrics from "../../WalMetrics.js"
 import { Io, type SyncError } from "../../WalError.js"
 import * as Mutex from "../mutex.js"
 import { withSpan } from "../tracing.js"
-import { type LogState, poison, whenHealthy } from "./state.js"
+import { type LogState, poison, progressed, whenHealthy } from "./state.js"
 import { sinceMillis } from "./writePath.js"
 
 type SyncStep =
@@ -62,7 +62,10 @@ export const make = (
       // mistake the failed fsync for a durable one.
       if (Exit.isFailure(synced)) {
         poison(state, Option.getOrElse(Cause.failureOption(synced.cause), () => fsyncDefect(synced.cause)))
-      } else if (step.upTo > state.durableLsn) state.durableLsn = step.upTo
+      } else if (step.upTo > state.durableLsn) {
+        state.durableLsn = step.upTo
+        progressed(state)
+      }
       state.inFlight = undefined
       step.waiters.wakeAll()
       return synced

@@ -6,11 +6,16 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type { Crc32Function } from "../../Crc32.js"
+import type { EventCodec } from "../../EventCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "../../Lsn.js"
 import type * as Segment from "../../Segment.js"
 import type { Io, SyncError, WriteError } from "../../WalError.js"
-import type { Committed, PendingTransaction, Status, TypeId as WalTypeId, Wal } from "../../Wal.js"
+import type { Committed, FollowOptions, PendingTransaction, Status, TypeId as WalTypeId, Wal } from "../../Wal.js"
 import * as WalMetrics from "../../WalMetrics.js"
+import { makeSignal, transactions } from "../follow/stream.js"
+import { Tailer } from "../follow/tailer.js"
 import { withSpan } from "../tracing.js"
 import type { Recovered } from "./recovery.js"
 import { healthy, type LogState } from "./state.js"
@@ -30,6 +35,8 @@ export const makeHandle = <A>(options: {
   readonly syncDir: Effect.Effect<void, Io>
   readonly recovered: Recovered
   readonly committedEvents: ReadonlyArray<A>
+  readonly codec: EventCodec<A>
+  readonly crc32: Crc32Function
 }): Wal<A> => {
   const { recovered, state, syncUpTo, writes } = options
   const isHealthy = healthy(state)
@@ -83,6 +90,24 @@ export const makeHandle = <A>(options: {
       )
     })
 
+  const follow = (followOptions?: FollowOptions) =>
+    Stream.unwrapScoped(Effect.gen(function*() {
+      const tailer = new Tailer(options.fs, options.path, state.dir, options.codec, options.crc32, followOptions?.fromLsn)
+      yield* Effect.addFinalizer(() => tailer.close)
+      // Woken by every write, fsync and the close; the interval only as a safety net.
+      const signal = yield* makeSignal(followOptions?.pollInterval ?? "1 second", (wake) =>
+        Effect.acquireRelease(
+          Effect.sync(() => void state.watchers.add(wake)),
+          () => Effect.sync(() => void state.watchers.delete(wake))
+        ))
+      return transactions({
+        tailer,
+        signal,
+        limit: followOptions?.emit === "written" ? undefined : Effect.sync(() => state.durableLsn),
+        ended: Effect.sync(() => state.closed)
+      })
+    }))
+
   const status = Effect.sync((): Status => ({
     durableLsn: unsafeLsn(state.durableLsn),
     nextLsn: unsafeLsn(state.nextLsn),
@@ -119,6 +144,7 @@ export const makeHandle = <A>(options: {
     ),
     forceFsync: Effect.suspend(() => syncUpTo(state.nextLsn - 1n, true)),
     truncateUpTo: Truncation.make(state, options.fs, options.path, options.syncDir),
+    follow,
     status,
     durableLsn: Effect.map(status, (s) => s.durableLsn),
     nextLsn: Effect.map(status, (s) => s.nextLsn)

@@ -84,9 +84,10 @@ const openIn = <A, E, R>(codec: EventCodec<A>, options: BaseOptions<A, E, R>) =>
       nextLsn: recovered.nextLsn,
       oldestId: recovered.oldestId
     })
+    const crc32 = yield* Crc32
     const writes = WritePath.make(state, {
       codec,
-      crc32: yield* Crc32,
+      crc32,
       targetBytes: options.segmentTargetBytes ?? DEFAULT_SEGMENT_TARGET_BYTES,
       syncDir
     })
@@ -97,7 +98,7 @@ const openIn = <A, E, R>(codec: EventCodec<A>, options: BaseOptions<A, E, R>) =>
     // Finalizer 1 (first): the flusher stops.
     if (syncMode._tag === "Group") yield* Effect.forkScoped(GroupCommit.flusher(state, syncUpTo, syncMode.intervalMs))
 
-    return makeHandle({ state, writes, syncUpTo, fs, path, syncDir, recovered, committedEvents })
+    return makeHandle({ state, writes, syncUpTo, fs, path, syncDir, recovered, committedEvents, codec, crc32 })
   }).pipe(withSpan("lora-wal.open", { attributes: { dir: options.dir } }))
 
 const collectInto = <A>(events: Array<A>) => (transaction: Replay.Transaction<A>): Effect.Effect<void> =>
@@ -117,4 +118,5 @@ const close = (state: LogState.LogState, writePending: Effect.Effect<void, Io>) 
     }
     state.closed = true
     state.buffer.reset()
+    LogState.progressed(state)
   }))

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { unsafeMake as unsafeLsn } from "../../Lsn.js"
 import type { MutationEvent } from "../../MutationEvent.js"
 import * as Replay from "../../Replay.js"
@@ -50,6 +51,7 @@ export const noop: Wal<MutationEvent> = {
   flush: Effect.void,
   forceFsync: Effect.void,
   truncateUpTo: () => Effect.void,
+  follow: () => Stream.empty,
   status: Effect.succeed(status),
   durableLsn: none,
   nextLsn: none

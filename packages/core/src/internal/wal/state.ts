@@ -30,6 +30,8 @@ export interface LogState {
   /** The fsync in progress; its waiters are woken when it completes. */
   inFlight: Mutex.Waiters | undefined
   closed: boolean
+  /** Followers' wake-up calls, made whenever what is written or durable advances, and at close. */
+  readonly watchers: Set<() => void>
   readonly locked: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
@@ -54,8 +56,14 @@ export const make = (options: {
   failure: undefined,
   inFlight: undefined,
   closed: false,
+  watchers: new Set(),
   locked: Mutex.make().withLock
 })
+
+/** Wakes the followers: what is written or durable advanced, or the log closed. @internal */
+export const progressed = (state: LogState): void => {
+  for (const wake of state.watchers) wake()
+}
 
 /** Latches the first durability failure. @internal */
 export const poison = (state: LogState, failure: Io): void => {

@@ -15,7 +15,7 @@ import * as WalMetrics from "../../WalMetrics.js"
 import * as WalRecord from "../../WalRecord.js"
 import { type BufferError, Encode, Io, Malformed, type WriteError } from "../../WalError.js"
 import { withSpan } from "../tracing.js"
-import { awaitInFlight, healthy, type LogState, poison, poisonOn, whenHealthy } from "./state.js"
+import { awaitInFlight, healthy, type LogState, poison, poisonOn, progressed, whenHealthy } from "./state.js"
 
 const LSN_LIMIT = 0xffff_ffff_ffff_ffffn
 
@@ -92,6 +92,7 @@ export const make = <A>(
         state.writtenLsn = upTo
         state.buffer.reset()
         if (state.syncMode._tag === "None") state.durableLsn = upTo
+        progressed(state)
         return Effect.void
       }
     })
@@ -107,6 +108,7 @@ export const make = <A>(
     const old = state.segment.current
     yield* poisonOn(state, state.segment.seal)
     state.durableLsn = state.writtenLsn
+    progressed(state)
     yield* poisonOn(state, state.segment.create((old.id + 1n) as Segment.SegmentId, state.nextLsn))
     yield* poisonOn(state, options.syncDir)
     WalMetrics.segmentsRotated.unsafeUpdate(1, [])

@@ -30,6 +30,13 @@ export const failed = (message: string): Failure => new Failure({ message, exitC
 /** A command line that cannot be acted on: exit 2. */
 export const usage = (message: string): Failure => new Failure({ message, exitCode: ExitCode.usage })
 
+/**
+ * Whether being stopped by SIGINT or SIGTERM is how the command ends when
+ * all went well (`follow` runs until then): main then exits with the code
+ * set so far instead of 130.
+ */
+export const endsBySignal = { expected: false }
+
 export const setExitCode = (code: number) =>
   Effect.sync(() => {
     if (code > Number(process.exitCode ?? 0)) process.exitCode = code

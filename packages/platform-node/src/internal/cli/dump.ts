@@ -44,16 +44,19 @@ const eventSummary = (e: MutationEvent): string => {
 /** Events shown in a record's summary before "… (n more)". */
 const SUMMARY_EVENTS = 3
 
+/** "2 events: create node 1 …, …": what a record or a transaction does, in one phrase. */
+export const eventsSummary = (events: ReadonlyArray<MutationEvent>): string => {
+  const shown = events.slice(0, SUMMARY_EVENTS).map(eventSummary).join(", ")
+  const more = events.length > SUMMARY_EVENTS ? `, … (${events.length - SUMMARY_EVENTS} more)` : ""
+  return `${events.length} event${events.length === 1 ? "" : "s"}: ${shown}${more}`
+}
+
 type RecordFrame = Extract<Inspect.RecordInfo, { readonly _tag: "Record" }>
 
 const payloadSummary = (r: RecordFrame, payload: Inspect.Payload<MutationEvent>): string => {
   switch (payload._tag) {
-    case "Events": {
-      const events = payload.events
-      const shown = events.slice(0, SUMMARY_EVENTS).map(eventSummary).join(", ")
-      const more = events.length > SUMMARY_EVENTS ? `, … (${events.length - SUMMARY_EVENTS} more)` : ""
-      return `${events.length} event${events.length === 1 ? "" : "s"}: ${shown}${more}`
-    }
+    case "Events":
+      return eventsSummary(payload.events)
     case "Marker":
       return r.kindName === "Checkpoint" ? `snapshot at lsn ${r.txBeginLsn}` : ""
     case "Unchecked":
