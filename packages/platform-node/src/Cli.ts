@@ -12,7 +12,10 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Effect from "effect/Effect"
 import { appendCommand } from "./internal/cli/append.js"
+import { archiveCommand } from "./internal/cli/archive.js"
+import { archiveLsCommand } from "./internal/cli/archiveLs.js"
 import { followCommand } from "./internal/cli/follow.js"
+import { restoreCommand } from "./internal/cli/restore.js"
 import { runBody } from "./internal/cli/common.js"
 import { completionScript, shells } from "./internal/cli/completions.js"
 import { dumpCommand } from "./internal/cli/dump.js"
@@ -45,7 +48,10 @@ export const command = Command.make("lora-wal").pipe(
     statusCommand,
     recoverCommand,
     appendCommand,
-    followCommand
+    followCommand,
+    archiveCommand,
+    restoreCommand,
+    archiveLsCommand
   ])
 )
 
