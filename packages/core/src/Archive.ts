@@ -60,8 +60,9 @@ export interface Pass {
  *
  * Without `durableLsn` the active segment's intact records are taken as
  * durable: right for a log no process has open, not for a live one, whose
- * unsynced tail a power loss can still take back (the live archiver passes
- * its handle's durable LSN).
+ * unsynced tail a power loss can still take back. For a live handle pass
+ * `status.syncedLsn`, what a completed fsync covers (as the archiver does):
+ * under None, `durableLsn` counts records only written.
  *
  * @since 0.1.0
  * @category archiving

@@ -62,6 +62,13 @@ export type TypeId = typeof TypeId
 export interface Status {
   /** Highest LSN known to be on stable storage (see the sync modes). */
   readonly durableLsn: Lsn
+  /**
+   * Highest LSN a completed fsync covers. The same as `durableLsn` except
+   * under None, where `durableLsn` counts what was written (as lora-wal
+   * does) and a power loss can still take it back: the archiver ships only
+   * up to this.
+   */
+  readonly syncedLsn: Lsn
   /** The LSN the next record will get. */
   readonly nextLsn: Lsn
   readonly activeSegmentId: Segment.SegmentId

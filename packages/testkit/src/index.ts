@@ -31,6 +31,14 @@ export * as MemoryFileSystem from "./MemoryFileSystem.js"
  */
 export * as FaultyFileSystem from "./FaultyFileSystem.js"
 /**
+ * Wraps an archive store to fail as object storage does: timeouts and 5xx
+ * before it acts, and answers lost after it did.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export * as FaultyArchiveStore from "./FaultyArchiveStore.js"
+/**
  * Property tests of crash recovery: of the log itself, or of your own program
  * over it.
  *

@@ -40,7 +40,8 @@ export const start = <A>(
     let status: ArchiverStatus = { passes: 0, lastPass: undefined, sealedThroughLsn: 0n, failures: 0, lastFailure: undefined }
     let caughtUpAt = yield* Clock.currentTimeMillis
     const pass = Effect.gen(function*() {
-      const durableLsn = yield* wal.durableLsn
+      // What an fsync covers: under None, durableLsn counts records a power loss can still take.
+      const durableLsn = (yield* wal.status).syncedLsn
       const result: Pass = yield* archiveOnce({ dir: wal.dir, prefix: options.prefix, durableLsn })
       const now = yield* Clock.currentTimeMillis
       const lag = durableLsn - (result.archivedLsn ?? 0n)

@@ -62,8 +62,9 @@ export const make = (
       // mistake the failed fsync for a durable one.
       if (Exit.isFailure(synced)) {
         poison(state, Option.getOrElse(Cause.failureOption(synced.cause), () => fsyncDefect(synced.cause)))
-      } else if (step.upTo > state.durableLsn) {
-        state.durableLsn = step.upTo
+      } else {
+        if (step.upTo > state.syncedLsn) state.syncedLsn = step.upTo
+        if (step.upTo > state.durableLsn) state.durableLsn = step.upTo
         progressed(state)
       }
       state.inFlight = undefined

@@ -110,6 +110,7 @@ export const makeHandle = <A>(options: {
 
   const status = Effect.sync((): Status => ({
     durableLsn: unsafeLsn(state.durableLsn),
+    syncedLsn: unsafeLsn(state.syncedLsn),
     nextLsn: unsafeLsn(state.nextLsn),
     activeSegmentId: state.segment.current.id,
     oldestSegmentId: state.oldestId as Segment.SegmentId,

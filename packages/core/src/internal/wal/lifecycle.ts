@@ -112,7 +112,7 @@ const close = (state: LogState.LogState, writePending: Effect.Effect<void, Io>) 
     yield* LogState.awaitInFlight(state)
     if (state.syncMode._tag === "Group" && state.failure === undefined) {
       yield* Effect.zipRight(writePending, state.segment.current.file.sync.pipe(Effect.mapError(Io.fromPlatform))).pipe(
-        Effect.tap(() => Effect.sync(() => void (state.durableLsn = state.writtenLsn))),
+        Effect.tap(() => Effect.sync(() => void (state.durableLsn = state.syncedLsn = state.writtenLsn))),
         Effect.catchAll((e) => Effect.logError(`lora-wal: final fsync of ${state.dir} failed: ${e.message}`))
       )
     }

@@ -17,6 +17,7 @@ const zero = unsafeLsn(0n)
 const none = Effect.succeed(zero)
 const status: Status = {
   durableLsn: zero,
+  syncedLsn: zero,
   nextLsn: zero,
   activeSegmentId: 1n as Segment.SegmentId,
   oldestSegmentId: 1n as Segment.SegmentId,

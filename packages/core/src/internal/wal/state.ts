@@ -19,6 +19,8 @@ export interface LogState {
   nextLsn: bigint
   /** Highest LSN a completed fsync covers (or, under None, that was written). */
   durableLsn: bigint
+  /** Highest LSN a completed fsync covers, whatever the mode (under None, durableLsn runs ahead of it). */
+  syncedLsn: bigint
   /** Highest LSN handed to the OS. */
   writtenLsn: bigint
   /** Highest LSN encoded into `buffer`. */
@@ -49,6 +51,8 @@ export const make = (options: {
   segment: options.segment,
   nextLsn: options.nextLsn,
   durableLsn: options.maxLsn,
+  // Recovery leaves everything it kept fsynced (a rewritten active segment, sealed older ones).
+  syncedLsn: options.maxLsn,
   writtenLsn: options.maxLsn,
   bufferLastLsn: options.maxLsn,
   buffer: new Writer(4096),

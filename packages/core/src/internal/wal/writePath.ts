@@ -108,6 +108,7 @@ export const make = <A>(
     const old = state.segment.current
     yield* poisonOn(state, state.segment.seal)
     state.durableLsn = state.writtenLsn
+    state.syncedLsn = state.writtenLsn
     progressed(state)
     yield* poisonOn(state, state.segment.create((old.id + 1n) as Segment.SegmentId, state.nextLsn))
     yield* poisonOn(state, options.syncDir)
