@@ -41,12 +41,14 @@ if (!args["report-only"]) {
   run(process.execPath, [path.join(root, "scripts/bench-cli-start.mjs"), "--runs", args.quick ? "5" : "15", "--out", path.join(out, "wal-cli-start.json")])
   log("lora-wal: lora-wal append, next to raw loops of the same bytes")
   run(process.execPath, [path.join(root, "scripts/bench-cli-append.mjs"), "--tmp", tmp, ...(args.quick ? ["--lines", "200", "--none-lines", "2000"] : []), "--out", path.join(out, "wal-cli-append.json")])
+  log("lora-wal: the archiver: one pass into a directory store, and PerCommit latency with and without an archiver running")
+  run(process.execPath, [path.join(root, "scripts/bench-archive.mjs"), "--tmp", tmp, ...(args.quick ? ["--mb", "16", "--commits", "300", "--rounds", "1"] : []), "--out", path.join(out, "wal-archive.json")])
   log("lora-wal: streaming replay of a ~1 GB log (peak RSS), in the library and through lora-wal replay --jsonl, with V8's defaults and with an 8 MiB semi-space")
   run(process.execPath, [path.join(root, "scripts/bench-replay.mjs"), "--mb", args.quick ? "100" : "1024", "--modes", "stream,cli", "--semi-space", "8", "--out", path.join(out, "wal-replay-1g.json")])
 }
 
 const peersJson = JSON.parse(fs.readFileSync(path.join(out, "peers.json"), "utf8"))
-const ours = ["wal-commit.json", "wal-replay.json", "wal-cli-start.json", "wal-cli-append.json", "wal-replay-1g.json"].flatMap((f) =>
+const ours = ["wal-commit.json", "wal-replay.json", "wal-cli-start.json", "wal-cli-append.json", "wal-archive.json", "wal-replay-1g.json"].flatMap((f) =>
   JSON.parse(fs.readFileSync(path.join(out, f), "utf8")).results
 )
 const latest = { created: new Date().toISOString(), host: peersJson.host, peers: peersJson.results, wal: ours }

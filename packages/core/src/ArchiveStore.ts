@@ -20,6 +20,7 @@ import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
 import type { ArchiveStoreError } from "./ArchiveError.js"
 import * as FileSystemStore from "./internal/archiveStore/fileSystem.js"
+import * as Keys from "./internal/archiveStore/keys.js"
 import * as MemoryStore from "./internal/archiveStore/memory.js"
 
 /**
@@ -121,6 +122,28 @@ export const sha256Hex = (bytes: Uint8Array): Effect.Effect<string> =>
     for (const byte of digest) hex += byte.toString(16).padStart(2, "0")
     return hex
   })
+
+/**
+ * A `Refused` error for a key that no store accepts, or undefined for a
+ * good one: `/`-separated names of letters, digits, `.`, `_` and `-`, no
+ * `.` or `..` names, none starting with `.tmp-`, not ending in `.sha256`,
+ * 1 to 1024 characters. Every store applies it, so a key names the same
+ * object in a directory and in a bucket; an implementation for other
+ * storage should too.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const checkKey: (key: string) => ArchiveStoreError | undefined = Keys.checkKey
+
+/**
+ * Whether `name` may be one `/`-separated name of a key (or of a prefix
+ * that ends before a key's next name).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isKeyName: (name: string) => boolean = Keys.isName
 
 /**
  * A store in this process's memory, for tests: objects vanish with it.

@@ -37,3 +37,6 @@ export * as NodeWal from "./NodeWal.js"
  * @category layers
  */
 export * as NodeSyncFileSystem from "./NodeSyncFileSystem.js"
+// S3ArchiveStore (an ArchiveStore in an S3 bucket) is not exported here: it
+// imports @aws-sdk/client-s3, an optional peer dependency that only those who
+// archive to S3 install. Import it as "@lora-wal/platform-node/S3ArchiveStore".

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { SystemError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -121,12 +121,12 @@ const failure = (fault: Fault, method: string, path: string) => {
 
 const wrapFile = (file: FileSystem.File, path: string, faults: Faults): FileSystem.File => {
   const write = (buffer: Uint8Array) =>
-    Effect.suspend(() => {
+    Effect.suspend((): Effect.Effect<FileSystem.Size, PlatformError> => {
       const fault = faults.check("write", path)
       if (fault === undefined) return file.write(buffer)
       const keep = Math.min(buffer.length, fault.shortWriteBytes ?? 0)
       return Effect.zipRight(
-        keep > 0 ? file.write(buffer.subarray(0, keep)) : Effect.void,
+        keep > 0 ? Effect.asVoid(file.write(buffer.subarray(0, keep))) : Effect.void,
         Effect.fail(failure(fault, "write", path))
       )
     })

@@ -15,6 +15,9 @@ export const CHECKSUM_SUFFIX = ".sha256"
 /** @internal */
 export const TEMP_PREFIX = ".tmp-"
 
+/** Whether `name` may be one `/`-separated name of a key (or of a prefix). @internal */
+export const isName = (name: string): boolean => NAME.test(name) && name !== "." && name !== ".."
+
 /** Why `key` is not one, or undefined. @internal */
 const keyFault = (key: string): string | undefined => {
   if (key.length === 0 || key.length > 1024) return "a key is 1 to 1024 characters"

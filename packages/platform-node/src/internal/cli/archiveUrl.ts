@@ -29,7 +29,8 @@ const s3Location = (url: string) =>
     })
     const { bucket, prefix } = yield* Effect.mapError(S3.parseUrl(url), (e) => usage(e.message))
     return {
-      layer: Layer.mapError(S3.layerConfig({ bucket }), (e) => failed(`s3: ${e.message}`)),
+      // The URL's prefix is the archive's; LORA_WAL_S3_PREFIX would add another.
+      layer: Layer.mapError(S3.layerConfig({ bucket, prefix: "" }), (e) => failed(`s3: ${e.message}`)),
       prefix
     } satisfies ArchiveLocation
   })
