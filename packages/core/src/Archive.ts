@@ -47,6 +47,8 @@ export interface Pass {
    * lacks.
    */
   readonly sealedThroughLsn: bigint | undefined
+  /** Bytes of the log's segment files the archive does not hold after the pass (the active segment's tail past `durableLsn`). */
+  readonly unarchivedBytes: number
 }
 
 /**

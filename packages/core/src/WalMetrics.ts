@@ -70,8 +70,8 @@ export const segmentsRotated = Metric.counter("lora_wal_segments_rotated", { des
 export const replayBytes = Metric.counter("lora_wal_replay_bytes", { description: "bytes read by replay", incremental: true })
 
 /**
- * Durable LSNs not yet in the archive after the archiver's last pass
- * (`Archive.archiver`): how much a lost machine would take with it.
+ * Fsynced LSNs not yet in the archive (`Archive.archiver`), updated after
+ * every pass, failed ones too: how much a lost machine would take with it.
  *
  * @since 0.1.0
  * @category metrics
@@ -82,8 +82,20 @@ export const archiveLagLsns = Metric.gauge("lora_wal_archive_lag_lsns", {
 })
 
 /**
- * Seconds since the archive last held everything durable: grows while the
- * store does not answer.
+ * Bytes of the log's files the archive did not hold after the last pass
+ * that ran: the active segment's records past what an fsync covers, or a
+ * damaged tail.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const archiveLagBytes = Metric.gauge("lora_wal_archive_lag_bytes", {
+  description: "bytes of the log not in the archive after the last pass"
+})
+
+/**
+ * Seconds since the archive last held everything fsynced, updated after
+ * every pass, failed ones too: it grows while the store does not answer.
  *
  * @since 0.1.0
  * @category metrics

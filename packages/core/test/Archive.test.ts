@@ -1,7 +1,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitraries, MemoryFileSystem } from "@lora-wal/testkit"
+import { Arbitraries, FaultyArchiveStore, MemoryFileSystem } from "@lora-wal/testkit"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
@@ -227,6 +227,26 @@ describe("the archiver next to a live log", () => {
       expect(status.lastFailure).toMatchObject({ reason: "Unavailable" })
       expect(yield* wal.commitTx([{ _tag: "Clear" }])).toEqual(Option.some(6n))
     }).pipe(Effect.provide(Layer.merge(memoryMachine, flakyStore(3)))))
+
+  it.scoped("while the store does not answer, the lag metrics grow; the pass that catches up brings them back to 0", () =>
+    Effect.gen(function*() {
+      let down = true
+      const faulty = FaultyArchiveStore.wrap(yield* ArchiveStore.makeMemory, () => (down ? "Unavailable" : undefined))
+      const wal = yield* Wal.make({ dir: "/db/wal" })
+      const archiver = yield* Archive.archiver(wal, { interval: "1 second", retry: Schedule.stop }).pipe(
+        Effect.provideService(ArchiveStore.ArchiveStore, faulty.store)
+      )
+      yield* wal.commitTx([{ _tag: "Clear" }])
+      yield* TestClock.adjust("10 seconds")
+      yield* Effect.yieldNow().pipe(Effect.zipRight(archiver.status), Effect.repeat({ until: (s) => s.failures >= 11 }))
+      expect(yield* Metric.value(WalMetrics.archiveLagLsns)).toMatchObject({ value: 3n })
+      expect((yield* Metric.value(WalMetrics.archiveLagSeconds)).value).toBeGreaterThanOrEqual(10)
+      down = false
+      yield* archiver.archiveNow
+      expect(yield* Metric.value(WalMetrics.archiveLagLsns)).toMatchObject({ value: 0n })
+      expect(yield* Metric.value(WalMetrics.archiveLagSeconds)).toMatchObject({ value: 0 })
+      expect(yield* Metric.value(WalMetrics.archiveLagBytes)).toMatchObject({ value: 0 })
+    }).pipe(Effect.provide(memoryMachine)))
 
   it.scoped("truncation through the guarded log never removes a segment the archive lacks", () =>
     Effect.gen(function*() {

@@ -107,14 +107,14 @@ const archiveSegment = (
     if (whole && (!newest || scanned.sealed)) {
       if (!objects.some((o) => o.partialLength === undefined)) yield* upload(state, sealedKey(state.prefix, segment.name), bytes)
       yield* removeAll(partials)
-      return { scanned, sealed: true }
+      return { scanned, sealed: true, size: bytes.length }
     }
     if (!newest) return yield* damaged(segment, scanned.fault ?? "the segment is not sealed though a newer one follows it")
     if (scanned.end > Math.max(Segment.HEADER_LEN, ...partials.map((o) => o.partialLength!))) {
       yield* upload(state, partialKey(state.prefix, segment.name, scanned.end), bytes.subarray(0, scanned.end))
       yield* removeAll(partials)
     }
-    return { scanned, sealed: false }
+    return { scanned, sealed: false, size: bytes.length }
   })
 
 /** @internal */
@@ -130,6 +130,7 @@ export const archiveOnce = (options: {
     let archivedLsn: bigint | undefined
     let activeFault: string | undefined
     let sealedThroughLsn: bigint | undefined
+    let unarchivedBytes = 0
     for (const [i, segment] of segments.entries()) {
       const objects = archived.get(segment.id) ?? []
       const newest = i === segments.length - 1
@@ -140,10 +141,13 @@ export const archiveOnce = (options: {
         yield* removeAll(objects.filter((o) => o.partialLength !== undefined))
         continue
       }
-      const { scanned, sealed } = yield* archiveSegment(state, segment, objects, newest, options.durableLsn)
-      if (!sealed) activeFault = scanned.fault
+      const { scanned, sealed, size } = yield* archiveSegment(state, segment, objects, newest, options.durableLsn)
+      if (!sealed) {
+        activeFault = scanned.fault
+        unarchivedBytes += size - scanned.end
+      }
       if (!sealed && sealedThroughLsn === undefined) sealedThroughLsn = scanned.baseLsn - 1n
       if (scanned.lastLsn !== undefined) archivedLsn = scanned.lastLsn
     }
-    return { uploaded: state.uploaded, archivedLsn, activeFault, sealedThroughLsn: sealedThroughLsn ?? archivedLsn }
+    return { uploaded: state.uploaded, archivedLsn, activeFault, sealedThroughLsn: sealedThroughLsn ?? archivedLsn, unarchivedBytes }
   })

@@ -38,29 +38,39 @@ export const start = <A>(
 ): Effect.Effect<Archiver, never, ArchiveStore | FileSystem.FileSystem | Path.Path | Scope.Scope> =>
   Effect.gen(function*() {
     let status: ArchiverStatus = { passes: 0, lastPass: undefined, sealedThroughLsn: 0n, failures: 0, lastFailure: undefined }
+    /** When the archive last held everything fsynced: the start of the last pass that found nothing left behind. */
     let caughtUpAt = yield* Clock.currentTimeMillis
+    /** How far behind the log's fsynced records the archive is, now: after every pass, and every failed one too. */
+    const recordLag = Effect.gen(function*() {
+      const syncedLsn = (yield* wal.status).syncedLsn
+      const archivedLsn = status.lastPass?.archivedLsn ?? 0n
+      yield* Metric.set(WalMetrics.archiveLagLsns, syncedLsn > archivedLsn ? syncedLsn - archivedLsn : 0n)
+      yield* Metric.set(WalMetrics.archiveLagSeconds, ((yield* Clock.currentTimeMillis) - caughtUpAt) / 1000)
+    })
     const pass = Effect.gen(function*() {
+      const started = yield* Clock.currentTimeMillis
       // What an fsync covers: under None, durableLsn counts records a power loss can still take.
       const durableLsn = (yield* wal.status).syncedLsn
       const result: Pass = yield* archiveOnce({ dir: wal.dir, prefix: options.prefix, durableLsn })
-      const now = yield* Clock.currentTimeMillis
-      const lag = durableLsn - (result.archivedLsn ?? 0n)
-      if (lag <= 0n) caughtUpAt = now
+      if ((result.archivedLsn ?? 0n) >= durableLsn) caughtUpAt = started
       status = {
         ...status,
         passes: status.passes + 1,
         lastPass: result,
         sealedThroughLsn: result.sealedThroughLsn ?? status.sealedThroughLsn
       }
-      yield* Metric.set(WalMetrics.archiveLagLsns, lag > 0n ? lag : 0n)
-      yield* Metric.set(WalMetrics.archiveLagSeconds, (now - caughtUpAt) / 1000)
+      yield* Metric.set(WalMetrics.archiveLagBytes, result.unarchivedBytes)
       yield* Metric.incrementBy(WalMetrics.archiveUploads, result.uploaded.length)
+      yield* recordLag
       return result
     }).pipe(
       Effect.tapError((error) =>
         Effect.zipRight(
           Effect.sync(() => void (status = { ...status, failures: status.failures + 1, lastFailure: error })),
-          Effect.zipRight(Metric.increment(WalMetrics.archiveFailures), Effect.logWarning(`lora-wal archive: ${error.message}`))
+          Effect.zipRight(
+            Effect.zipRight(Metric.increment(WalMetrics.archiveFailures), recordLag),
+            Effect.logWarning(`lora-wal archive: ${error.message}`)
+          )
         )
       ),
       Effect.retry({ schedule: options.retry, while: retryable })

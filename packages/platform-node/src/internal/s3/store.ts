@@ -12,14 +12,13 @@ import {
   type S3Client
 } from "@aws-sdk/client-s3"
 import { ArchiveStoreError } from "@lora-wal/core/ArchiveError"
-import type { ArchiveStore, ListedObject, ObjectInfo, TypeId } from "@lora-wal/core/ArchiveStore"
+import { type ArchiveStore, checkKey, type ListedObject, type ObjectInfo, type TypeId } from "@lora-wal/core/ArchiveStore"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { codeOf, statusOf, toStoreError } from "./errors.js"
-import { checkKey } from "@lora-wal/core/ArchiveStore"
 import { checksumMismatch } from "./keys.js"
 
 /** The user metadata entry holding an object's SHA-256 (hex): `x-amz-meta-sha256`. @internal */
