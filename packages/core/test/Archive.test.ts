@@ -3,11 +3,13 @@ import * as Path from "@effect/platform/Path"
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitraries, FaultyArchiveStore, MemoryFileSystem } from "@lora-wal/testkit"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as Archive from "../src/Archive.js"
@@ -246,6 +248,24 @@ describe("the archiver next to a live log", () => {
       expect(yield* Metric.value(WalMetrics.archiveLagLsns)).toMatchObject({ value: 0n })
       expect(yield* Metric.value(WalMetrics.archiveLagSeconds)).toMatchObject({ value: 0 })
       expect(yield* Metric.value(WalMetrics.archiveLagBytes)).toMatchObject({ value: 0 })
+    }).pipe(Effect.provide(memoryMachine)))
+
+  it.live("closing the log returns while the archiver is retrying a store that does not answer", () =>
+    Effect.gen(function*() {
+      const down = FaultyArchiveStore.wrap(yield* ArchiveStore.makeMemory, () => "Unavailable")
+      const scope = yield* Scope.make()
+      const wal = yield* Wal.make({ dir: "/db/wal", syncMode: SyncMode.Group({ intervalMs: 1000 }) }).pipe(Scope.extend(scope))
+      const archiver = yield* Archive.archiver(wal, { interval: "50 millis" }).pipe(
+        Scope.extend(scope),
+        Effect.provideService(ArchiveStore.ArchiveStore, down.store)
+      )
+      yield* wal.commitTx([{ _tag: "Clear" }])
+      // The loop is in its retries (the default schedule retries forever).
+      yield* archiver.status.pipe(Effect.repeat({ until: (s) => s.failures >= 2, schedule: Schedule.spaced("10 millis") }))
+      const closed = yield* Scope.close(scope, Exit.void).pipe(Effect.disconnect, Effect.timeout("5 seconds"), Effect.either)
+      expect(closed._tag).toBe("Right")
+      // The log's own close ran: the Group fsync made the commit durable.
+      expect(yield* replayed("/db/wal")).toEqual([{ _tag: "Clear" }])
     }).pipe(Effect.provide(memoryMachine)))
 
   it.scoped("truncation through the guarded log never removes a segment the archive lacks", () =>

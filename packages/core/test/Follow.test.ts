@@ -128,3 +128,33 @@ describe("Follow.directory", () => {
       expect(emitted.map((t) => t.events)).toEqual(committed.map((_, i) => [{ _tag: "DeleteNode", nodeId: BigInt(i) }]))
     }).pipe(Effect.provide(machine)))
 })
+
+describe("Follow.directory across a writer that starts over", () => {
+  for (const torn of [false, true]) {
+    it.live(`follows the records the next writer appends after recovery rewrote the newest segment${torn ? ", a crash's torn record left out" : ""}`, () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const commit = (wal: Wal.Wal, i: number) => Effect.map(wal.commitTx([{ _tag: "DeleteNode", nodeId: BigInt(i) }]), Option.getOrThrow)
+        const committed: Array<bigint> = []
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 4096 })
+          for (let i = 0; i < 3; i++) committed.push(yield* commit(wal, i))
+        }))
+        // A writer killed in the middle of a record: its first bytes only.
+        if (torn) {
+          yield* Effect.scoped(Effect.flatMap(fs.open("/db/wal/0000000001.wal", { flag: "a" }), (file) =>
+            file.writeAll(Uint8Array.of(40, 0, 0, 0, 0, 0))))
+        }
+        const follower = yield* collect(Follow.directory("/db/wal", { pollInterval: "5 millis" }))
+        yield* awaitSize(follower.queue, 3)
+        // The next writer's recovery rewrites the newest segment to a new file, then appends to it.
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 400 })
+          for (let i = 3; i < 12; i++) committed.push(yield* commit(wal, i))
+        }))
+        yield* awaitSize(follower.queue, 12)
+        yield* Fiber.interrupt(follower.fiber)
+        expect(Chunk.toReadonlyArray(yield* Queue.takeAll(follower.queue)).map((t) => t.commitLsn)).toEqual(committed)
+      }).pipe(Effect.provide(machine)))
+  }
+})

@@ -47,7 +47,7 @@ export const start = <A>(
       yield* Metric.set(WalMetrics.archiveLagLsns, syncedLsn > archivedLsn ? syncedLsn - archivedLsn : 0n)
       yield* Metric.set(WalMetrics.archiveLagSeconds, ((yield* Clock.currentTimeMillis) - caughtUpAt) / 1000)
     })
-    const pass = Effect.gen(function*() {
+    const attempt = Effect.gen(function*() {
       const started = yield* Clock.currentTimeMillis
       // What an fsync covers: under None, durableLsn counts records a power loss can still take.
       const durableLsn = (yield* wal.status).syncedLsn
@@ -72,14 +72,18 @@ export const start = <A>(
             Effect.logWarning(`lora-wal archive: ${error.message}`)
           )
         )
-      ),
-      Effect.retry({ schedule: options.retry, while: retryable })
+      )
     )
     // Serialized: the loop's passes, `archiveNow` and the last pass at close never overlap.
     const lock = yield* Effect.makeSemaphore(1)
     const context = yield* Effect.context<ArchiveStore | FileSystem.FileSystem | Path.Path>()
-    const archiveNow = Effect.provide(lock.withPermits(1)(pass), context)
+    const serialized = <A, E>(effect: Effect.Effect<A, E, ArchiveStore | FileSystem.FileSystem | Path.Path>) =>
+      Effect.provide(lock.withPermits(1)(effect), context)
+    const archiveNow = serialized(Effect.retry(attempt, { schedule: options.retry, while: retryable }))
+    // Finalizers run last first: the loop stops (even in the middle of retrying a store that does not
+    // answer), then one last attempt ships what the log's close is about to leave, without retries,
+    // so that closing never waits on the store for more than one pass.
+    yield* Effect.addFinalizer(() => Effect.ignore(serialized(attempt)))
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.ignore(archiveNow), Effect.sleep(options.interval))))
-    yield* Effect.addFinalizer(() => Effect.ignore(archiveNow))
     return { archiveNow, status: Effect.sync(() => status) }
   })

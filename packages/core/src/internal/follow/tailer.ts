@@ -86,7 +86,7 @@ export class Tailer<E> {
         const stop = this.decode(out)
         if (stop === "BatchFull") return out
         if (stop !== "AtEnd") return yield* stop
-        if (read > 0) continue
+        if (read > 0 || (yield* this.reopenIfReplaced)) continue
         // Nothing more on disk. The writer finishes a segment before it creates the next, so
         // once a newer one exists, a read that finds nothing more means this one is complete.
         if (this.newerExists) yield* this.next
@@ -94,6 +94,32 @@ export class Tailer<E> {
       }
     })
   }
+
+  /**
+   * Reopens the current segment's path when it no longer names the file the
+   * handle reads: a writer that starts over rewrites its newest segment to
+   * a fresh file (recovery's copy of the records it keeps) and renames it
+   * into place, then appends to that. The follower goes on from the last
+   * record it consumed, dropping what it had read past it (a torn tail the
+   * copy left out). Whether it reopened.
+   */
+  private readonly reopenIfReplaced = Effect.gen(this, function*() {
+    const current = this.segment!
+    const info = yield* Effect.option(this.fs.stat(current.path))
+    // Gone (truncation): the handle still reads the file; the successor decides what comes next.
+    if (info._tag === "None" || Number(info.value.size) === this.bufferOffset + this.end) return false
+    const consumed = this.bufferOffset + this.start
+    if (Number(info.value.size) < consumed) {
+      return yield* new Malformed({
+        reason: `${current.path} was rewritten shorter (${info.value.size} bytes) than the records already read from it (${consumed} bytes)`
+      })
+    }
+    yield* Scope.close(current.scope, Exit.void)
+    yield* this.open(current.id)
+    this.segment!.entered = current.entered
+    this.bufferOffset = current.entered ? consumed : 0
+    return true
+  })
 
   private readonly newerSegmentExists = Effect.suspend(() =>
     Effect.map(listSegments(this.fs, this.path, this.dir), (segments) => segments.some((s) => s.id > this.segment!.id))
