@@ -26,7 +26,8 @@ import * as ArchiveLoop from "./internal/archive/archiver.js"
 import * as ArchiveRestore from "./internal/archive/restore.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "./Lsn.js"
 import * as Wal from "./Wal.js"
-import type { Io } from "./WalError.js"
+import type { DirLock } from "./DirLock.js"
+import type { AlreadyOpen, Io } from "./WalError.js"
 
 /**
  * What one archiving pass did.
@@ -61,10 +62,10 @@ export interface Pass {
  * longer one, or the sealed segment, is stored.
  *
  * Without `durableLsn` the active segment's intact records are taken as
- * durable: right for a log no process has open, not for a live one, whose
- * unsynced tail a power loss can still take back. For a live handle pass
- * `status.syncedLsn`, what a completed fsync covers (as the archiver does):
- * under None, `durableLsn` counts records only written.
+ * durable, which only {@link archiveOnceAtRest} can promise (it fsyncs
+ * them first). For a live handle pass `status.syncedLsn`, what a completed
+ * fsync covers (as the archiver does): under None, `durableLsn` counts
+ * records only written.
  *
  * @since 0.1.0
  * @category archiving
@@ -75,6 +76,25 @@ export const archiveOnce = (options: {
   readonly durableLsn?: Lsn | bigint | undefined
 }): Effect.Effect<Pass, ArchiveError | ArchiveStoreError | Io, ArchiveStore | FileSystem.FileSystem | Path.Path> =>
   ArchivePass.archiveOnce({ dir: options.dir, prefix: options.prefix ?? "", durableLsn: options.durableLsn })
+
+/**
+ * One pass over a log that no process has open: the directory lock is held
+ * for the pass (a writer that tries to open meanwhile gets `AlreadyOpen`,
+ * and so does this if one has it open), and the newest segment is fsynced
+ * before it is read, so that what a killed writer left in the page cache is
+ * durable before it is shipped. Then everything intact is archived.
+ *
+ * @since 0.1.0
+ * @category archiving
+ */
+export const archiveOnceAtRest = (options: {
+  readonly dir: string
+  readonly prefix?: string | undefined
+}): Effect.Effect<
+  Pass,
+  ArchiveError | ArchiveStoreError | Io | AlreadyOpen,
+  ArchiveStore | FileSystem.FileSystem | Path.Path | DirLock
+> => ArchivePass.archiveOnceAtRest({ dir: options.dir, prefix: options.prefix ?? "" })
 
 /**
  * What a restore wrote.

@@ -156,6 +156,40 @@ describe("Archive", () => {
       expect(restored.lastLsn).toBeLessThan(committed[committed.length - 1]!.commitLsn)
     }).pipe(Effect.provide(machine())))
 
+  it.effect("archiveOnceAtRest fsyncs what a killed writer left in the page cache before shipping it: a power loss after it takes nothing the archive has", () =>
+    Effect.gen(function*() {
+      const store = yield* ArchiveStore.makeMemory
+      let disk = new MemoryFileSystem.MemoryState()
+      const withStore = Effect.provideService(ArchiveStore.ArchiveStore, store)
+      // Acknowledged under None (written, never fsynced), then the process is killed.
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", syncMode: SyncMode.None() })
+        for (const nodeId of [1n, 2n]) yield* wal.commitTx([{ _tag: "DeleteNode", nodeId }])
+      })).pipe(Effect.provide(machine(disk)))
+      disk = disk.processCrash()
+      yield* Archive.archiveOnceAtRest({ dir: "/db/wal" }).pipe(withStore, Effect.provide(machine(disk)))
+      disk = disk.crash({ data: "DropUnsynced", loseDirectoryEntries: true })
+      // The log kept what was shipped, so the writer's own archiving goes on without a conflict.
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal" })
+        yield* wal.commitTx([{ _tag: "DeleteNode", nodeId: 3n }])
+        yield* Archive.archiveOnce({ dir: "/db/wal", durableLsn: (yield* wal.status).syncedLsn }).pipe(withStore)
+      })).pipe(Effect.provide(machine(disk)))
+      const inLog = yield* Effect.provide(replayed("/db/wal"), machine(disk))
+      const elsewhere = machine()
+      yield* Archive.restore({ dir: "/restored" }).pipe(withStore, Effect.provide(elsewhere))
+      expect(inLog.map((e) => e._tag === "DeleteNode" && e.nodeId)).toEqual([1n, 2n, 3n])
+      expect(yield* Effect.provide(replayed("/restored"), elsewhere)).toEqual(inLog)
+    }))
+
+  it.effect("archiveOnceAtRest refuses a log that a live handle holds (AlreadyOpen)", () =>
+    Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Wal.make({ dir: "/db/wal" })
+        expect(yield* Effect.flip(Archive.archiveOnceAtRest({ dir: "/db/wal" }))).toMatchObject({ _tag: "AlreadyOpen" })
+      }))
+    }).pipe(Effect.provide(machine())))
+
   it.effect("a second log archived under the same prefix is a Conflict, not an overwrite", () =>
     Effect.gen(function*() {
       for (const [dir, event] of [["/a", { _tag: "Clear" }], ["/b", { _tag: "DeleteNode", nodeId: 1n }]] as const) {

@@ -15,7 +15,8 @@ import { ArchiveStore, sha256Hex } from "../../ArchiveStore.js"
 import { Crc32 } from "../../Crc32.js"
 import { unsafeMake as unsafeLsn } from "../../Lsn.js"
 import * as Segment from "../../Segment.js"
-import { Io } from "../../WalError.js"
+import { DirLock } from "../../DirLock.js"
+import { type AlreadyOpen, Io } from "../../WalError.js"
 import { listSegments, type SegmentFile } from "../segments.js"
 import { parseKey, partialKey, scan, type SegmentObject, sealedKey, segmentsPrefix } from "./objects.js"
 
@@ -151,3 +152,20 @@ export const archiveOnce = (options: {
     }
     return { uploaded: state.uploaded, archivedLsn, activeFault, sealedThroughLsn: sealedThroughLsn ?? archivedLsn, unarchivedBytes }
   })
+
+/** @internal */
+export const archiveOnceAtRest = (options: {
+  readonly dir: string
+  readonly prefix: string
+}): Effect.Effect<Pass, ArchiveError | ArchiveStoreError | Io | AlreadyOpen, ArchiveStore | FileSystem.FileSystem | Path.Path | DirLock> =>
+  Effect.scoped(Effect.gen(function*() {
+    yield* (yield* DirLock).acquire(options.dir)
+    const fs = yield* FileSystem.FileSystem
+    const newest = (yield* listSegments(fs, yield* Path.Path, options.dir)).at(-1)
+    if (newest !== undefined) {
+      yield* Effect.scoped(Effect.flatMap(fs.open(newest.path, { flag: "r" }), (file) => file.sync)).pipe(
+        Effect.mapError(Io.fromPlatform)
+      )
+    }
+    return yield* archiveOnce({ dir: options.dir, prefix: options.prefix, durableLsn: undefined })
+  }))

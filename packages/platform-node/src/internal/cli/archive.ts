@@ -10,32 +10,49 @@ import * as path from "node:path"
 import { archiveLocation } from "./archiveUrl.js"
 import { describe, describeError, dirArg, endsBySignal, failed, runBody, usage, withLock } from "./common.js"
 import { Output } from "./output.js"
-import { probeLock } from "./status.js"
 
-/** The base LSN of the newest segment, if it has a valid header. */
-const newestBase = (dir: string) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const names = (yield* fs.readDirectory(dir)).filter((n) => Segment.parseFileName(n) !== undefined).sort()
-    const newest = names[names.length - 1]
-    if (newest === undefined) return undefined
-    const header = Segment.decodeHeader((yield* fs.readFile(path.join(dir, newest))).subarray(0, Segment.HEADER_LEN))
-    return header._tag === "Right" ? header.right.baseLsn as bigint : undefined
-  }).pipe(Effect.orElseSucceed(() => undefined))
+/** The newest segment's path, if there is one. */
+const newestSegment = (dir: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readDirectory(dir)).pipe(
+    Effect.map((names) => names.filter((n) => Segment.parseFileName(n) !== undefined).sort().at(-1)),
+    Effect.map((newest) => (newest === undefined ? undefined : path.join(dir, newest)))
+  )
+
+/** The base LSN in a segment's header, if it is valid. */
+const baseOf = (file: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFile(file)).pipe(
+    Effect.map((bytes) => Segment.decodeHeader(bytes.subarray(0, Segment.HEADER_LEN))),
+    Effect.map((header) => (header._tag === "Right" ? header.right.baseLsn as bigint : undefined))
+  )
 
 /**
- * One pass. A log no process has open is archived whole: what is on disk is
- * what a recovery would find. A live log's active segment is left out: only
- * its writer knows which of its records are durable, so it is the archiver
- * inside the writer (`Archive.layer`) that ships it.
+ * One pass. A log no process has open is archived whole, locked for the
+ * pass and its newest segment fsynced first (`Archive.archiveOnceAtRest`).
+ * A log open elsewhere: only its sealed segments, since only its writer
+ * knows what is fsynced (the archiver inside the writer, `Archive.layer`,
+ * ships the rest).
  */
 const pass = (dir: string, input: string, prefix: string) =>
   Effect.gen(function*() {
     const output = yield* Output
-    const live = (yield* probeLock(dir)) !== false
-    const durableLsn = live ? Option.getOrUndefined(Option.map(Option.fromNullable(yield* newestBase(dir)), (base) => base - 1n)) : undefined
-    const result = yield* Archive.archiveOnce({ dir, prefix, durableLsn }).pipe(
-      Effect.mapError((e) => failed(e._tag === "ArchiveError" || e._tag === "ArchiveStoreError" ? e.message : describeError(e, input)))
+    const sealedOnly = Effect.gen(function*() {
+      const newest = yield* newestSegment(dir)
+      const base = newest === undefined ? undefined : yield* baseOf(newest)
+      // Nothing of the newest segment (its header may still be being written).
+      return yield* Archive.archiveOnce({ dir, prefix, durableLsn: base === undefined ? 0n : base - 1n })
+    })
+    const { live, result } = yield* Archive.archiveOnceAtRest({ dir, prefix }).pipe(
+      Effect.map((result) => ({ live: false, result })),
+      Effect.catchTag("AlreadyOpen", () => Effect.map(sealedOnly, (result) => ({ live: true, result }))),
+      Effect.mapError((e) =>
+        failed(
+          e._tag === "ArchiveError" || e._tag === "ArchiveStoreError"
+            ? e.message
+            : e._tag === "SystemError" || e._tag === "BadArgument"
+            ? `${input}: ${e.message}`
+            : describeError(e, input)
+        )
+      )
     )
     const archived = result.archivedLsn === undefined ? "nothing yet" : `up to lsn ${result.archivedLsn}`
     yield* output.out(`uploaded ${result.uploaded.length} object${result.uploaded.length === 1 ? "" : "s"}; the archive holds the log ${archived}\n`)
