@@ -105,6 +105,13 @@ export const archiveOnceAtRest = (options: {
 export interface Restored {
   /** The segment files written, oldest first. */
   readonly files: ReadonlyArray<string>
+  /**
+   * Where the restored log starts. Above 1, the archive began after the log
+   * had been truncated (archiving was turned on later): the log opens with
+   * a fence of `firstLsn - 1` (and the snapshot taken there), as the
+   * original did.
+   */
+  readonly firstLsn: bigint | undefined
   /** The highest LSN in the restored log, if it holds any record. */
   readonly lastLsn: bigint | undefined
   /** Why the restore stopped before the archive's end, if a gap stopped it. */
@@ -116,8 +123,11 @@ export interface Restored {
  * `NotEmpty`) from the archive under `prefix`, cut after the last record at
  * or below `toLsn` (default: everything archived). Every object is checked
  * against its SHA-256 and every record against its CRC; a damaged one fails
- * with `Damaged`. The files are fsynced before it returns. Restore stops at
- * the first gap in the archive and says so in `gap`.
+ * with `Damaged`. The log is built in a directory beside `dir` and renamed
+ * into place once complete and fsynced: a restore that fails leaves `dir` as
+ * it was. One that meets a partial copy the archiver replaced since the
+ * listing lists again. Restore stops at the first gap in the archive and
+ * says so in `gap`.
  *
  * @since 0.1.0
  * @category restoring

@@ -62,7 +62,8 @@ export interface CodecOptions<A> extends Options {
 
 /**
  * Follows the log in `dir` as another process writes it (see the module's
- * documentation). The stream never ends by itself: interrupt it.
+ * documentation), waiting for it to appear if it does not exist yet. The
+ * stream never ends by itself: interrupt it.
  *
  * @since 0.1.0
  * @category following

@@ -190,6 +190,75 @@ describe("Archive", () => {
       }))
     }).pipe(Effect.provide(machine())))
 
+  it.scoped("a restore racing the archiver lists again when a partial copy it listed was replaced, and a failed one leaves the target as it was", () =>
+    Effect.gen(function*() {
+      const store = yield* ArchiveStore.makeMemory
+      const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 200 })
+      const commit = wal.commitTx([{ _tag: "Clear" }])
+      const pass = Effect.flatMap(wal.status, ({ syncedLsn }) => Archive.archiveOnce({ dir: "/db/wal", durableLsn: syncedLsn })).pipe(
+        Effect.provideService(ArchiveStore.ArchiveStore, store)
+      )
+      for (let i = 0; i < 6; i++) yield* commit
+      yield* pass
+      // Between restore's listing and its read of the partial copy, the writer rotates and its archiver
+      // stores the sealed segment and removes that copy.
+      let raced = false
+      const context = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+      const racing = ArchiveStore.make({
+        ...store,
+        get: (key) =>
+          Stream.unwrap(Effect.gen(function*() {
+            if (!raced && key.includes(".partial-")) {
+              raced = true
+              for (let i = 0; i < 8; i++) yield* commit
+              yield* pass
+            }
+            return store.get(key)
+          }).pipe(Effect.orDie, Effect.provide(context)))
+      })
+      const restored = yield* Archive.restore({ dir: "/restored" }).pipe(Effect.provideService(ArchiveStore.ArchiveStore, racing))
+      expect(raced).toBe(true)
+      expect(restored.gap).toBeUndefined()
+      expect((yield* replayed("/restored")).length).toBe(14)
+      // A restore that fails (a damaged object) leaves its target missing, as it found it.
+      const damaged = ArchiveStore.make({ ...store, get: () => Stream.make(new Uint8Array(40)) })
+      const failed = yield* Effect.flip(Archive.restore({ dir: "/again" }).pipe(Effect.provideService(ArchiveStore.ArchiveStore, damaged)))
+      expect(failed).toMatchObject({ _tag: "ArchiveError", reason: "Damaged" })
+      const fs = yield* FileSystem.FileSystem
+      expect(yield* fs.exists("/again")).toBe(false)
+      expect((yield* fs.readDirectory("/")).filter((n) => n.includes("restoring"))).toEqual([])
+    }).pipe(Effect.provide(memoryMachine)))
+
+  it.effect("a restore of an archive begun after the log was truncated says where it starts, and opens with that fence", () =>
+    Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
+        for (let i = 0; i < 8; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+        yield* wal.truncateUpTo(yield* wal.durableLsn)
+      }))
+      yield* Archive.archiveOnce({ dir: "/db/wal" })
+      const restored = yield* Archive.restore({ dir: "/restored" })
+      expect(restored.firstLsn).toBeGreaterThan(1n)
+      expect(yield* Effect.flip(Effect.scoped(Wal.make({ dir: "/restored" })))).toMatchObject({ _tag: "Malformed" })
+      const reopened = yield* Effect.scoped(Effect.map(Wal.make({ dir: "/restored", fence: restored.firstLsn! - 1n }), (wal) => wal.recovery.summary.maxLsn))
+      expect(reopened).toBe(restored.lastLsn)
+    }).pipe(Effect.provide(machine())))
+
+  it.effect("a newest segment whose creation a crash cut short (a header at most, not valid) is passed over, as recovery does", () =>
+    Effect.gen(function*() {
+      const disk = new MemoryFileSystem.MemoryState()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
+        for (let i = 0; i < 4; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+      })).pipe(Effect.provide(machine(disk)))
+      const names = disk.children("/db/wal").filter((n) => n.endsWith(".wal")).sort()
+      const next = Segment.fileName(Segment.SegmentId(BigInt(names.length + 1)))
+      disk.write(`/db/wal/${next}`, new Uint8Array(Segment.HEADER_LEN))
+      const pass = yield* Archive.archiveOnce({ dir: "/db/wal" }).pipe(Effect.provide(machine(disk)))
+      expect(pass.uploaded.some((key) => key.includes(next))).toBe(false)
+      expect(pass.uploaded.length).toBe(names.length)
+    }).pipe(Effect.provide(ArchiveStore.layerMemory)))
+
   it.effect("a second log archived under the same prefix is a Conflict, not an overwrite", () =>
     Effect.gen(function*() {
       for (const [dir, event] of [["/a", { _tag: "Clear" }], ["/b", { _tag: "DeleteNode", nodeId: 1n }]] as const) {

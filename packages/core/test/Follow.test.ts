@@ -108,10 +108,8 @@ describe("wal.follow", () => {
 })
 
 describe("Follow.directory", () => {
-  it.live("follows a log written by another handle, polling where the filesystem has no change events", () =>
+  it.live("follows a log written by another handle from before its directory exists, polling where the filesystem has no change events", () =>
     Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      yield* fs.makeDirectory("/db/wal", { recursive: true })
       const follower = yield* collect(Follow.directory("/db/wal", { pollInterval: "5 millis" }))
       const committed: Array<bigint> = []
       yield* Effect.scoped(Effect.gen(function*() {

@@ -23,7 +23,10 @@ export const makeDirectoryDurably = (
       if (path.dirname(at) === at) break
     }
     for (const created of missing) {
-      yield* fs.makeDirectory(created)
+      // Another writer may create it between the check and here: it exists all the same.
+      yield* fs.makeDirectory(created).pipe(
+        Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.void)
+      )
       yield* syncDirectory(fs, path.dirname(created))
     }
   })

@@ -101,6 +101,9 @@ const archiveSegment = (
     const fs = yield* FileSystem.FileSystem
     const bytes = yield* fs.readFile(segment.path).pipe(Effect.mapError(Io.fromPlatform))
     const scanned = scan(bytes, yield* Crc32, newest ? upToLsn : undefined)
+    // A newest file holding at most a header that is not valid is a creation a crash cut short
+    // (recovery sets it aside, as it holds nothing): there is nothing to ship.
+    if (typeof scanned === "string" && newest && bytes.length <= Segment.HEADER_LEN) return undefined
     if (typeof scanned === "string") return yield* damaged(segment, scanned)
     const partials = objects.filter((o) => o.partialLength !== undefined)
     yield* checkPartials(segment, bytes, scanned.baseLsn, partials)
@@ -135,14 +138,14 @@ export const archiveOnce = (options: {
     for (const [i, segment] of segments.entries()) {
       const objects = archived.get(segment.id) ?? []
       const newest = i === segments.length - 1
-      // A newest file shorter than a header is a rotation a crash interrupted: it holds nothing.
-      if (newest && segment.size < Segment.HEADER_LEN) break
       // An older segment already archived whole is not read again; stale partial copies of it go.
       if (!newest && objects.some((o) => o.partialLength === undefined)) {
         yield* removeAll(objects.filter((o) => o.partialLength !== undefined))
         continue
       }
-      const { scanned, sealed, size } = yield* archiveSegment(state, segment, objects, newest, options.durableLsn)
+      const shipped = yield* archiveSegment(state, segment, objects, newest, options.durableLsn)
+      if (shipped === undefined) break
+      const { scanned, sealed, size } = shipped
       if (!sealed) {
         activeFault = scanned.fault
         unarchivedBytes += size - scanned.end

@@ -51,13 +51,12 @@ const readObject = (key: string) =>
       return bytes
     }))
 
-/** Fails unless `dir` is missing or empty, then makes sure it exists. */
-const emptyTarget = (fs: FileSystem.FileSystem, path: Path.Path, dir: string) =>
+/** Fails unless `dir` is missing or empty. */
+const checkTarget = (fs: FileSystem.FileSystem, dir: string) =>
   Effect.gen(function*() {
     if ((yield* fs.exists(dir)) && (yield* fs.readDirectory(dir)).length > 0) {
       return yield* new ArchiveError({ reason: "NotEmpty", message: `${dir} is not empty: restore writes a new log into an empty directory` })
     }
-    yield* makeDirectoryDurably(fs, path, dir)
   }).pipe(Effect.catchTag("BadArgument", "SystemError", (e) => Effect.fail(Io.fromPlatform(e))))
 
 const writeDurably = (fs: FileSystem.FileSystem, file: string, bytes: Uint8Array) =>
@@ -67,23 +66,26 @@ const writeDurably = (fs: FileSystem.FileSystem, file: string, bytes: Uint8Array
     yield* handle.sync
   })).pipe(Effect.mapError(Io.fromPlatform))
 
-/** @internal */
-export const restore = (options: {
-  readonly dir: string
-  readonly prefix: string
-  readonly toLsn: bigint | undefined
-}): Effect.Effect<Restored, ArchiveError | ArchiveStoreError | Io, ArchiveStore | FileSystem.FileSystem | Path.Path> =>
+/** What writing the log from the archive into a directory found. */
+interface Written {
+  readonly names: ReadonlyArray<string>
+  readonly firstLsn: bigint | undefined
+  readonly lastLsn: bigint | undefined
+  readonly gap: string | undefined
+}
+
+/** Writes the segments the archive holds, in order, into `dir` (see the module's documentation). */
+const writeSegments = (dir: string, prefix: string, toLsn: bigint | undefined) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const crc32 = yield* Crc32
-    const { dir, toLsn } = options
-    yield* emptyTarget(fs, path, dir)
-    const files: Array<string> = []
+    const names: Array<string> = []
+    let firstLsn: bigint | undefined
     let lastLsn: bigint | undefined
     let previous: SegmentObject | undefined
     let gap: string | undefined
-    for (const object of yield* chosenObjects(options.prefix)) {
+    for (const object of yield* chosenObjects(prefix)) {
       if (previous?.partialLength !== undefined) {
         gap = `segment ${previous.id} is archived only up to byte ${previous.partialLength} (its sealed copy is not in the archive yet)`
         break
@@ -103,13 +105,51 @@ export const restore = (options: {
         gap = `${object.key} starts at lsn ${scanned.baseLsn}, but the archive holds the log only up to lsn ${lastLsn}`
         break
       }
-      const file = path.join(dir, object.name)
-      yield* writeDurably(fs, file, bytes.subarray(0, scanned.end))
-      files.push(file)
+      yield* writeDurably(fs, path.join(dir, object.name), bytes.subarray(0, scanned.end))
+      names.push(object.name)
+      firstLsn ??= scanned.baseLsn
       if (scanned.lastLsn !== undefined) lastLsn = scanned.lastLsn
       previous = object
       if (scanned.end < bytes.length) break
     }
     yield* syncDirectory(fs, dir).pipe(Effect.mapError(Io.fromPlatform))
-    return { files, lastLsn, gap }
+    return { names, firstLsn, lastLsn, gap } satisfies Written
+  })
+
+/** A partial copy the archiver replaced between the listing and the read: the listing is stale, not the archive. */
+const replacedMeanwhile = (e: ArchiveError | ArchiveStoreError | Io) =>
+  e._tag === "ArchiveStoreError" && e.reason === "NotFound" && e.key.includes(".partial-")
+
+/** @internal */
+export const restore = (options: {
+  readonly dir: string
+  readonly prefix: string
+  readonly toLsn: bigint | undefined
+}): Effect.Effect<Restored, ArchiveError | ArchiveStoreError | Io, ArchiveStore | FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const dir = path.resolve(options.dir)
+    yield* checkTarget(fs, dir)
+    const parent = path.dirname(dir)
+    yield* makeDirectoryDurably(fs, path, parent).pipe(Effect.mapError(Io.fromPlatform))
+    // Built beside the target and renamed into place: a failed restore leaves the target as it was.
+    const building = path.join(parent, `.${path.basename(dir)}.restoring-${Math.random().toString(36).slice(2)}`)
+    const removeBuilding = Effect.ignore(fs.remove(building, { recursive: true, force: true }))
+    const written = yield* Effect.zipRight(
+      fs.makeDirectory(building).pipe(Effect.mapError(Io.fromPlatform)),
+      writeSegments(building, options.prefix, options.toLsn)
+    ).pipe(
+      Effect.tapError(() => removeBuilding),
+      Effect.retry({ times: 3, while: replacedMeanwhile })
+    )
+    if (yield* fs.exists(dir).pipe(Effect.mapError(Io.fromPlatform))) yield* fs.remove(dir).pipe(Effect.mapError(Io.fromPlatform))
+    yield* fs.rename(building, dir).pipe(Effect.mapError(Io.fromPlatform))
+    yield* syncDirectory(fs, parent).pipe(Effect.mapError(Io.fromPlatform))
+    return {
+      files: written.names.map((name) => path.join(dir, name)),
+      firstLsn: written.firstLsn,
+      lastLsn: written.lastLsn,
+      gap: written.gap
+    }
   })

@@ -78,27 +78,49 @@ export const make = (options: {
       return { key, size: Number(stat.size), sha256: yield* readChecksum(key, file) } satisfies ObjectInfo
     })
 
+  /** Writes `<file>.sha256` for `sha256` (temporary file, fsync, rename, directory fsync). */
+  const writeChecksum = (file: string, sha256: string) =>
+    Effect.gen(function*() {
+      const dir = path.dirname(file)
+      const checksum = yield* writeTemporary(dir, new TextEncoder().encode(checksumLine(sha256, path.basename(file))))
+      yield* fs.rename(checksum, `${file}${CHECKSUM_SUFFIX}`)
+      yield* syncDirectory(fs, dir)
+    })
+
+  /**
+   * The key is taken: makes its checksum file match the object that is
+   * there. A put of other bytes racing for the key may have replaced the
+   * checksum before its link lost (or crashed in between); the object,
+   * once linked, is what the key holds.
+   */
+  const keepChecksumTrue = (file: string) =>
+    Effect.gen(function*() {
+      const actual = yield* sha256Hex(yield* fs.readFile(file))
+      const recorded = yield* Effect.orElseSucceed(fs.readFileString(`${file}${CHECKSUM_SUFFIX}`), () => "")
+      if (recorded.slice(0, 64) !== actual) yield* writeChecksum(file, actual)
+      return "exists" as const
+    })
+
   const putIfAbsent = (key: string, bytes: Uint8Array, sha256: string) =>
     withKey(key, (file) =>
       Effect.gen(function*() {
         const actual = yield* sha256Hex(bytes)
         if (actual !== sha256) return yield* Effect.fail(checksumMismatch(key, sha256, actual))
-        if (yield* fs.exists(file)) return "exists" as const
+        if (yield* fs.exists(file)) return yield* keepChecksumTrue(file)
         const dir = path.dirname(file)
         yield* makeDirectoryDurably(fs, path, dir)
         const object = yield* writeTemporary(dir, bytes)
         const created = yield* Effect.gen(function*() {
-          const checksum = yield* writeTemporary(dir, new TextEncoder().encode(checksumLine(sha256, path.basename(file))))
-          yield* fs.rename(checksum, `${file}${CHECKSUM_SUFFIX}`)
           // The checksum's entry is durable before the object can appear: an object is never found without it.
-          yield* syncDirectory(fs, dir)
+          yield* writeChecksum(file, sha256)
           return yield* fs.link(object, file).pipe(
-            Effect.as("created" as const),
-            Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.succeed("exists" as const))
+            Effect.as(true),
+            Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.succeed(false))
           )
         }).pipe(Effect.ensuring(Effect.ignore(fs.remove(object, { force: true }))))
+        if (!created) return yield* keepChecksumTrue(file)
         yield* syncDirectory(fs, dir)
-        return created
+        return "created" as const
       }))
 
   const get = (key: string) =>

@@ -78,7 +78,11 @@ export class Tailer<E> {
     return Effect.gen(this, function*() {
       for (;;) {
         if (this.segment === undefined) {
-          const oldest = (yield* listSegments(this.fs, this.path, this.dir))[0]
+          // A directory that does not exist yet is a log that has not started yet.
+          const segments = yield* listSegments(this.fs, this.path, this.dir).pipe(
+            Effect.catchIf((e) => e.reason === "NotFound", () => Effect.succeed([]))
+          )
+          const oldest = segments[0]
           if (oldest === undefined) return out
           yield* this.open(oldest.id)
         }

@@ -27,6 +27,10 @@ export const restoreCommand = Command.make(
       )
       const upTo = restored.lastLsn === undefined ? "an empty log" : `the log up to lsn ${restored.lastLsn}`
       yield* output.out(`restored ${restored.files.length} segment${restored.files.length === 1 ? "" : "s"}: ${upTo}\n`)
+      if (restored.firstLsn !== undefined && restored.firstLsn > 1n) {
+        // The archive began after the log was truncated: what comes before is in a snapshot.
+        yield* output.out(`the log starts at lsn ${restored.firstLsn}: open it with --fence ${restored.firstLsn - 1n} and the snapshot taken there\n`)
+      }
       if (restored.gap !== undefined) {
         yield* output.flush
         yield* output.err(`lora-wal: the archive has a gap, nothing after it was restored: ${restored.gap}\n`)
