@@ -55,6 +55,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.option(fc.nat({ max: 200 }), { nil: undefined }).map((restoreTo) => ({ _tag: "archive" as const, restoreTo })), weight: 2 }
 )
 
+/** A closed log of 4 commits over 64-byte segments (so several of them), on a disk of its own. */
+const closedLogOf4Segments = Effect.gen(function*() {
+  const disk = new MemoryFileSystem.MemoryState()
+  yield* Effect.scoped(Effect.gen(function*() {
+    const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
+    for (let i = 0; i < 4; i++) yield* wal.commitTx([{ _tag: "Clear" }])
+  })).pipe(Effect.provide(machine(disk)))
+  return disk
+})
+
 describe("Archive", () => {
   it.effect.prop(
     "a restore from the archive of a live log replays exactly the committed transactions the archive reached, up to its LSN",
@@ -121,11 +131,7 @@ describe("Archive", () => {
 
   it.effect("a damaged sealed segment is never uploaded, and the pass says where it is damaged", () =>
     Effect.gen(function*() {
-      const disk = new MemoryFileSystem.MemoryState()
-      yield* Effect.scoped(Effect.gen(function*() {
-        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
-        for (let i = 0; i < 4; i++) yield* wal.commitTx([{ _tag: "Clear" }])
-      })).pipe(Effect.provide(machine(disk)))
+      const disk = yield* closedLogOf4Segments
       const first = `/db/wal/${Segment.fileName(Segment.SegmentId(1n))}`
       const bytes = disk.read(first)!
       bytes[Segment.HEADER_LEN + 20]! ^= 0x01
@@ -246,11 +252,7 @@ describe("Archive", () => {
 
   it.effect("a newest segment whose creation a crash cut short (a header at most, not valid) is passed over, as recovery does", () =>
     Effect.gen(function*() {
-      const disk = new MemoryFileSystem.MemoryState()
-      yield* Effect.scoped(Effect.gen(function*() {
-        const wal = yield* Wal.make({ dir: "/db/wal", segmentTargetBytes: 64 })
-        for (let i = 0; i < 4; i++) yield* wal.commitTx([{ _tag: "Clear" }])
-      })).pipe(Effect.provide(machine(disk)))
+      const disk = yield* closedLogOf4Segments
       const names = disk.children("/db/wal").filter((n) => n.endsWith(".wal")).sort()
       const next = Segment.fileName(Segment.SegmentId(BigInt(names.length + 1)))
       disk.write(`/db/wal/${next}`, new Uint8Array(Segment.HEADER_LEN))
