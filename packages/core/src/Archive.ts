@@ -123,10 +123,11 @@ export interface Restored {
  * `NotEmpty`) from the archive under `prefix`, cut after the last record at
  * or below `toLsn` (default: everything archived). Every object is checked
  * against its SHA-256 and every record against its CRC; a damaged one fails
- * with `Damaged`. The log is built in a directory beside `dir` and renamed
- * into place once complete and fsynced: a restore that fails leaves `dir` as
- * it was. One that meets a partial copy the archiver replaced since the
- * listing lists again. Restore stops at the first gap in the archive and
+ * with `Damaged`. The log is built in a hidden directory inside `dir` (the
+ * same filesystem, a mount point included) and its files moved into place
+ * once complete and fsynced: a restore that fails or is interrupted leaves
+ * no segment in `dir` (and a later one clears what a crash left). One that
+ * meets a partial copy the archiver replaced since the listing lists again. Restore stops at the first gap in the archive and
  * says so in `gap`.
  *
  * @since 0.1.0

@@ -226,13 +226,12 @@ describe("Archive", () => {
       expect(raced).toBe(true)
       expect(restored.gap).toBeUndefined()
       expect((yield* replayed("/restored")).length).toBe(14)
-      // A restore that fails (a damaged object) leaves its target missing, as it found it.
+      // A restore that fails (a damaged object) leaves nothing in its target, not even its build directory.
       const damaged = ArchiveStore.make({ ...store, get: () => Stream.make(new Uint8Array(40)) })
       const failed = yield* Effect.flip(Archive.restore({ dir: "/again" }).pipe(Effect.provideService(ArchiveStore.ArchiveStore, damaged)))
       expect(failed).toMatchObject({ _tag: "ArchiveError", reason: "Damaged" })
       const fs = yield* FileSystem.FileSystem
-      expect(yield* fs.exists("/again")).toBe(false)
-      expect((yield* fs.readDirectory("/")).filter((n) => n.includes("restoring"))).toEqual([])
+      expect(yield* fs.readDirectory("/again")).toEqual([])
     }).pipe(Effect.provide(memoryMachine)))
 
   it.effect("a restore of an archive begun after the log was truncated says where it starts, and opens with that fence", () =>
@@ -371,6 +370,26 @@ describe("the archiver next to a live log", () => {
       expect(closed._tag).toBe("Right")
       // The log's own close ran: the Group fsync made the commit durable.
       expect(yield* replayed("/db/wal")).toEqual([{ _tag: "Clear" }])
+    }).pipe(Effect.provide(memoryMachine)))
+
+  it.live("closing the log returns while a caller's archiveNow retries a store that does not answer", () =>
+    Effect.gen(function*() {
+      let down = false
+      const store = FaultyArchiveStore.wrap(yield* ArchiveStore.makeMemory, () => (down ? "Unavailable" : undefined))
+      const scope = yield* Scope.make()
+      const wal = yield* Wal.make({ dir: "/db/wal" }).pipe(Scope.extend(scope))
+      const archiver = yield* Archive.archiver(wal, { interval: "1 hour" }).pipe(
+        Scope.extend(scope),
+        Effect.provideService(ArchiveStore.ArchiveStore, store.store)
+      )
+      yield* archiver.status.pipe(Effect.repeat({ until: (s) => s.passes >= 1, schedule: Schedule.spaced("10 millis") }))
+      yield* wal.commitTx([{ _tag: "Clear" }])
+      down = true
+      // "Before a planned shutdown": archiveNow, retrying (forever, by default), then the shutdown.
+      yield* Effect.forkDaemon(archiver.archiveNow)
+      yield* archiver.status.pipe(Effect.repeat({ until: (s) => s.failures >= 2, schedule: Schedule.spaced("10 millis") }))
+      const closed = yield* Scope.close(scope, Exit.void).pipe(Effect.disconnect, Effect.timeout("5 seconds"), Effect.either)
+      expect(closed._tag).toBe("Right")
     }).pipe(Effect.provide(memoryMachine)))
 
   it.scoped("truncation through the guarded log never removes a segment the archive lacks", () =>

@@ -40,10 +40,13 @@ describe("lora-wal archive, restore, archive-ls", () => {
       const listing = (yield* runCli("archive-ls", url, "--json")).stdout.split("\n").map((l) => JSON.parse(l))
       expect(listing.length).toBeGreaterThan(1)
       expect(listing.every((o) => /^segments\/\d{10}\.wal(\.partial-\d{12})?$/.test(o.key) && o.size > 32)).toBe(true)
+      // Into an empty directory that exists already (a fresh mount point, say).
       const restored = path.join(root, "restored")
+      fs.mkdirSync(restored)
       const result = yield* runCli("restore", url, restored, "--to-lsn", String(lsns[5]))
       expect(result).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(new RegExp(`: the log up to lsn ${lsns[5]}$`)) })
       expect(yield* replayed(restored)).toEqual(Array.from({ length: 6 }, (_, i) => ({ _tag: "DeleteNode", nodeId: BigInt(i) })))
+      expect(fs.readdirSync(restored).every((name) => /^\d{10}\.wal$/.test(name))).toBe(true)
       // A second restore into the same directory is refused.
       const again = yield* runCli("restore", url, restored)
       expect(again.exitCode).toBe(1)

@@ -79,7 +79,8 @@ export const start = <A>(
     const context = yield* Effect.context<ArchiveStore | FileSystem.FileSystem | Path.Path>()
     const serialized = <A, E>(effect: Effect.Effect<A, E, ArchiveStore | FileSystem.FileSystem | Path.Path>) =>
       Effect.provide(lock.withPermits(1)(effect), context)
-    const archiveNow = serialized(Effect.retry(attempt, { schedule: options.retry, while: retryable }))
+    // The lock is taken per attempt: the last attempt at close never waits behind a retry's wait.
+    const archiveNow = Effect.retry(serialized(attempt), { schedule: options.retry, while: retryable })
     // Finalizers run last first: the loop stops (even in the middle of retrying a store that does not
     // answer), then one last attempt ships what the log's close is about to leave, without retries,
     // so that closing never waits on the store for more than one pass.

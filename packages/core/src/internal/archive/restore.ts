@@ -7,6 +7,7 @@
  * cannot be replayed, and a transaction cut by it was never committed as
  * far as the restored log knows.
  */
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { Restored } from "../../Archive.js"
 import * as Path from "@effect/platform/Path"
@@ -51,12 +52,21 @@ const readObject = (key: string) =>
       return bytes
     }))
 
-/** Fails unless `dir` is missing or empty. */
-const checkTarget = (fs: FileSystem.FileSystem, dir: string) =>
+/** Where a restore builds the log inside its target, hidden from the log's own listing. */
+const BUILDING_PREFIX = ".restoring-"
+
+/**
+ * Fails unless `dir` is missing or empty; what a restore cut short by a
+ * crash left (its hidden build directory) does not count, and goes.
+ */
+const checkTarget = (fs: FileSystem.FileSystem, path: Path.Path, dir: string) =>
   Effect.gen(function*() {
-    if ((yield* fs.exists(dir)) && (yield* fs.readDirectory(dir)).length > 0) {
+    if (!(yield* fs.exists(dir))) return
+    const names = yield* fs.readDirectory(dir)
+    if (names.some((name) => !name.startsWith(BUILDING_PREFIX))) {
       return yield* new ArchiveError({ reason: "NotEmpty", message: `${dir} is not empty: restore writes a new log into an empty directory` })
     }
+    for (const name of names) yield* fs.remove(path.join(dir, name), { recursive: true })
   }).pipe(Effect.catchTag("BadArgument", "SystemError", (e) => Effect.fail(Io.fromPlatform(e))))
 
 const writeDurably = (fs: FileSystem.FileSystem, file: string, bytes: Uint8Array) =>
@@ -130,22 +140,20 @@ export const restore = (options: {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const dir = path.resolve(options.dir)
-    yield* checkTarget(fs, dir)
-    const parent = path.dirname(dir)
-    yield* makeDirectoryDurably(fs, path, parent).pipe(Effect.mapError(Io.fromPlatform))
-    // Built beside the target and renamed into place: a failed restore leaves the target as it was.
-    const building = path.join(parent, `.${path.basename(dir)}.restoring-${Math.random().toString(36).slice(2)}`)
-    const removeBuilding = Effect.ignore(fs.remove(building, { recursive: true, force: true }))
-    const written = yield* Effect.zipRight(
-      fs.makeDirectory(building).pipe(Effect.mapError(Io.fromPlatform)),
-      writeSegments(building, options.prefix, options.toLsn)
-    ).pipe(
-      Effect.tapError(() => removeBuilding),
+    yield* checkTarget(fs, path, dir)
+    yield* makeDirectoryDurably(fs, path, dir).pipe(Effect.mapError(Io.fromPlatform))
+    // Built in a hidden directory inside the target (the same filesystem, even for a mount point) and
+    // moved into place once whole and fsynced: a failed or interrupted restore leaves no segment in it.
+    const building = path.join(dir, `${BUILDING_PREFIX}${Math.random().toString(36).slice(2)}`)
+    const io = <A>(effect: Effect.Effect<A, PlatformError>) => Effect.mapError(effect, Io.fromPlatform)
+    const build = Effect.zipRight(io(fs.makeDirectory(building)), writeSegments(building, options.prefix, options.toLsn)).pipe(
+      Effect.onError(() => Effect.ignore(fs.remove(building, { recursive: true, force: true }))),
       Effect.retry({ times: 3, while: replacedMeanwhile })
     )
-    if (yield* fs.exists(dir).pipe(Effect.mapError(Io.fromPlatform))) yield* fs.remove(dir).pipe(Effect.mapError(Io.fromPlatform))
-    yield* fs.rename(building, dir).pipe(Effect.mapError(Io.fromPlatform))
-    yield* syncDirectory(fs, parent).pipe(Effect.mapError(Io.fromPlatform))
+    const written = yield* build
+    yield* Effect.forEach(written.names, (name) => io(fs.rename(path.join(building, name), path.join(dir, name))), { discard: true })
+    yield* io(fs.remove(building, { recursive: true }))
+    yield* io(syncDirectory(fs, dir))
     return {
       files: written.names.map((name) => path.join(dir, name)),
       firstLsn: written.firstLsn,

@@ -16,6 +16,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type { Crc32Function } from "../../Crc32.js"
 import type { EventCodec } from "../../EventCodec.js"
@@ -105,13 +106,20 @@ export class Tailer<E> {
    * a fresh file (recovery's copy of the records it keeps) and renames it
    * into place, then appends to that. The follower goes on from the last
    * record it consumed, dropping what it had read past it (a torn tail the
-   * copy left out). Whether it reopened.
+   * copy left out). Files are told apart by inode (the old one cannot be
+   * reused while the handle holds it); where the filesystem has none, by
+   * size. Whether it reopened.
    */
   private readonly reopenIfReplaced = Effect.gen(this, function*() {
     const current = this.segment!
     const info = yield* Effect.option(this.fs.stat(current.path))
     // Gone (truncation): the handle still reads the file; the successor decides what comes next.
-    if (info._tag === "None" || Number(info.value.size) === this.bufferOffset + this.end) return false
+    if (info._tag === "None") return false
+    const held = yield* Effect.option(current.file.stat)
+    const sameFile = held._tag === "Some" && Option.isSome(held.value.ino) && Option.isSome(info.value.ino)
+      ? held.value.ino.value === info.value.ino.value && held.value.dev === info.value.dev
+      : Number(info.value.size) === this.bufferOffset + this.end
+    if (sameFile) return false
     const consumed = this.bufferOffset + this.start
     if (Number(info.value.size) < consumed) {
       return yield* new Malformed({

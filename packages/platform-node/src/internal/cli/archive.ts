@@ -87,6 +87,6 @@ export const archiveCommand = Command.make(
       yield* Effect.forever(Effect.zipRight(run, Effect.sleep(Duration.seconds(seconds)))).pipe(Effect.provide(location.layer))
     }).pipe(withLock))
 ).pipe(Command.withDescription(describe(
-  "Copy the log to an archive: each sealed segment once (checked record by record), and the active segment's intact records as they grow (a log open in another process: sealed segments only). Once (--once) or every --interval seconds until SIGINT or SIGTERM (exit 0).",
+  "Copy the log to an archive: each sealed segment once (checked record by record), and the active segment's intact records as they grow, fsynced first (a log open in another process: sealed segments only). A log no process has open is locked during each pass: a writer starting meanwhile gets AlreadyOpen. Once (--once) or every --interval seconds until SIGINT or SIGTERM (exit 0).",
   "lora-wal archive /var/lib/app/wal --to s3://backups/app/wal/ --interval 5"
 )))

@@ -29,7 +29,9 @@ export const restoreCommand = Command.make(
       yield* output.out(`restored ${restored.files.length} segment${restored.files.length === 1 ? "" : "s"}: ${upTo}\n`)
       if (restored.firstLsn !== undefined && restored.firstLsn > 1n) {
         // The archive began after the log was truncated: what comes before is in a snapshot.
-        yield* output.out(`the log starts at lsn ${restored.firstLsn}: open it with --fence ${restored.firstLsn - 1n} and the snapshot taken there\n`)
+        yield* output.out(
+          `the log starts at lsn ${restored.firstLsn}: open it with the snapshot it was truncated for (a fence of at least ${restored.firstLsn - 1n})\n`
+        )
       }
       if (restored.gap !== undefined) {
         yield* output.flush
