@@ -88,25 +88,31 @@ export const make = (options: {
     })
 
   /**
-   * The key is taken: makes its checksum file match the object that is
-   * there. A put of other bytes racing for the key may have replaced the
-   * checksum before its link lost (or crashed in between); the object,
-   * once linked, is what the key holds.
+   * Makes the key's checksum file say `sha256`, the object's, if it does
+   * not. A put of other bytes racing for the key may have replaced it
+   * before its link lost (or crashed in between): the object, once linked,
+   * is what the key holds. Both sides check, the winner after its link and
+   * the loser after losing, so a crash of either still leaves it true.
    */
-  const keepChecksumTrue = (file: string) =>
+  const keepChecksumTrue = (file: string, sha256: string) =>
     Effect.gen(function*() {
-      const actual = yield* sha256Hex(yield* fs.readFile(file))
       const recorded = yield* Effect.orElseSucceed(fs.readFileString(`${file}${CHECKSUM_SUFFIX}`), () => "")
-      if (recorded.slice(0, 64) !== actual) yield* writeChecksum(file, actual)
-      return "exists" as const
+      if (recorded.slice(0, 64) !== sha256) yield* writeChecksum(file, sha256)
     })
+
+  /** The key is taken: its checksum file made true to the object there. */
+  const exists = (file: string) =>
+    Effect.flatMap(fs.readFile(file), sha256Hex).pipe(
+      Effect.flatMap((actual) => keepChecksumTrue(file, actual)),
+      Effect.as("exists" as const)
+    )
 
   const putIfAbsent = (key: string, bytes: Uint8Array, sha256: string) =>
     withKey(key, (file) =>
       Effect.gen(function*() {
         const actual = yield* sha256Hex(bytes)
         if (actual !== sha256) return yield* Effect.fail(checksumMismatch(key, sha256, actual))
-        if (yield* fs.exists(file)) return yield* keepChecksumTrue(file)
+        if (yield* fs.exists(file)) return yield* exists(file)
         const dir = path.dirname(file)
         yield* makeDirectoryDurably(fs, path, dir)
         const object = yield* writeTemporary(dir, bytes)
@@ -118,7 +124,8 @@ export const make = (options: {
             Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.succeed(false))
           )
         }).pipe(Effect.ensuring(Effect.ignore(fs.remove(object, { force: true }))))
-        if (!created) return yield* keepChecksumTrue(file)
+        if (!created) return yield* exists(file)
+        yield* keepChecksumTrue(file, sha256)
         yield* syncDirectory(fs, dir)
         return "created" as const
       }))
