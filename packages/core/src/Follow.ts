@@ -80,14 +80,17 @@ export function directory<A>(
   dir: string,
   options?: Options & { readonly codec?: EventCodec<A> | undefined }
 ): Stream.Stream<Replay.Transaction<A>, FollowError, FileSystem.FileSystem | Path.Path> {
-  return Stream.unwrapScoped(Effect.gen(function*() {
+  return Stream.unwrap(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const crc32 = yield* Crc32
     const codec = options?.codec ?? (LoraCodec.codec as unknown as EventCodec<A>)
-    const tailer = new Tailer(fs, yield* Path.Path, dir, codec, yield* Crc32, options?.fromLsn)
-    yield* Effect.addFinalizer(() => tailer.close)
-    const signal = yield* FollowStream.makeSignal(options?.pollInterval ?? "250 millis", (fire) =>
+    return FollowStream.follow({
+      tailer: () => new Tailer(fs, path, dir, codec, crc32, options?.fromLsn),
+      pollInterval: options?.pollInterval ?? "250 millis",
       // Change events where the filesystem has them; the poll interval alone where it does not.
-      Effect.asVoid(Effect.forkScoped(Stream.runForEach(fs.watch(dir), () => Effect.sync(fire)).pipe(Effect.ignore))))
-    return FollowStream.transactions({ tailer, signal })
+      subscribe: (fire) =>
+        Effect.asVoid(Effect.forkScoped(Stream.runForEach(fs.watch(dir), () => Effect.sync(fire)).pipe(Effect.ignore)))
+    })
   }))
 }

@@ -12,6 +12,14 @@ export interface SegmentFile {
   readonly size: number
 }
 
+/** The ids of the `<digits>.wal` names in `dir`, oldest first: one directory read, no stat (what a poller needs). */
+export const listSegmentIds = (fs: FileSystem.FileSystem, dir: string): Effect.Effect<Array<Segment.SegmentId>, Io> =>
+  Effect.map(fs.readDirectory(dir), (names) =>
+    names.flatMap((name) => {
+      const id = Segment.parseFileName(name)
+      return id === undefined ? [] : [id]
+    }).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).pipe(Effect.mapError(Io.fromPlatform))
+
 /** Every `<digits>.wal` file in `dir`, oldest first, with its size. */
 export const listSegments = (
   fs: FileSystem.FileSystem,

@@ -22,8 +22,8 @@ export interface Signal {
   readonly wait: Effect.Effect<void>
 }
 
-/** A signal fired by `subscribe`'s callback, with `interval` as a fallback. @internal */
-export const makeSignal = (
+/** A signal fired by `subscribe`'s callback, with `interval` as a fallback. */
+const makeSignal = (
   interval: Duration.DurationInput,
   subscribe: (fire: () => void) => Effect.Effect<void, never, Scope.Scope>
 ): Effect.Effect<Signal, never, Scope.Scope> =>
@@ -33,8 +33,7 @@ export const makeSignal = (
     return { arm: latch.close, wait: Effect.raceFirst(latch.await, Effect.sleep(Duration.decode(interval))) }
   })
 
-/** @internal */
-export const transactions = <E>(options: {
+const transactions = <E>(options: {
   readonly tailer: Tailer<E>
   readonly signal: Signal
   /** The highest commit LSN that may be emitted now; all of them when absent. */
@@ -65,3 +64,22 @@ export const transactions = <E>(options: {
   }).pipe(Effect.mapError((e) => (Option.isOption(e) ? e : Option.some(e))))
   return Stream.repeatEffectChunkOption(pull)
 }
+
+/**
+ * Follows a log with `tailer` (closed with the stream), woken by
+ * `subscribe`'s callback or every `pollInterval`, emitting up to `limit`,
+ * ending once `ended` says so. @internal
+ */
+export const follow = <E>(options: {
+  readonly tailer: () => Tailer<E>
+  readonly pollInterval: Duration.DurationInput
+  readonly subscribe: (fire: () => void) => Effect.Effect<void, never, Scope.Scope>
+  readonly limit?: Effect.Effect<bigint> | undefined
+  readonly ended?: Effect.Effect<boolean> | undefined
+}): Stream.Stream<Transaction<E>, FollowError> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const tailer = options.tailer()
+    yield* Effect.addFinalizer(() => tailer.close)
+    const signal = yield* makeSignal(options.pollInterval, options.subscribe)
+    return transactions({ tailer, signal, limit: options.limit, ended: options.ended })
+  }))

@@ -23,7 +23,8 @@ import type { EventCodec } from "../../EventCodec.js"
 import * as Segment from "../../Segment.js"
 import { BadSegmentHeader, type FollowError, Gone, Io, Malformed } from "../../WalError.js"
 import * as WalRecord from "../../WalRecord.js"
-import { listSegments } from "../segments.js"
+import { readAt } from "../fileReads.js"
+import { listSegmentIds } from "../segments.js"
 import { type Transaction, TransactionAssembler } from "../transactionAssembler.js"
 
 const READ_BYTES = 256 * 1024
@@ -80,12 +81,11 @@ export class Tailer<E> {
       for (;;) {
         if (this.segment === undefined) {
           // A directory that does not exist yet is a log that has not started yet.
-          const segments = yield* listSegments(this.fs, this.path, this.dir).pipe(
+          const ids = yield* listSegmentIds(this.fs, this.dir).pipe(
             Effect.catchIf((e) => e.reason === "NotFound", () => Effect.succeed([]))
           )
-          const oldest = segments[0]
-          if (oldest === undefined) return out
-          yield* this.open(oldest.id)
+          if (ids.length === 0) return out
+          yield* this.open(ids[0]!)
         }
         const read = yield* this.fill
         const stop = this.decode(out)
@@ -134,7 +134,7 @@ export class Tailer<E> {
   })
 
   private readonly newerSegmentExists = Effect.suspend(() =>
-    Effect.map(listSegments(this.fs, this.path, this.dir), (segments) => segments.some((s) => s.id > this.segment!.id))
+    Effect.map(listSegmentIds(this.fs, this.dir), (ids) => ids.some((id) => id > this.segment!.id))
   )
 
   private open(id: bigint) {
@@ -163,20 +163,24 @@ export class Tailer<E> {
       })
     }
     yield* Scope.close(current.scope, Exit.void)
-    const segments = yield* listSegments(this.fs, this.path, this.dir)
-    if (!segments.some((s) => s.id === current.id + 1n)) {
-      return yield* new Gone({ lsn: this.assembler.maxLsn + 1n, oldestLsn: yield* this.baseOf(segments[0]?.path) })
+    const ids = yield* listSegmentIds(this.fs, this.dir)
+    if (!ids.includes((current.id + 1n) as Segment.SegmentId)) {
+      return yield* new Gone({ lsn: this.assembler.maxLsn + 1n, oldestLsn: yield* this.baseOf(ids[0]) })
     }
     yield* this.open(current.id + 1n)
   })
 
-  /** The base LSN in a segment's header (0 when there is no segment, or no valid header). */
-  private baseOf(path: string | undefined) {
-    if (path === undefined) return Effect.succeed(0n)
-    return Effect.map(this.fs.readFile(path).pipe(Effect.mapError(Io.fromPlatform)), (bytes) => {
-      const header = Segment.decodeHeader(bytes)
-      return header._tag === "Right" ? header.right.baseLsn as bigint : 0n
-    })
+  /** The base LSN in a segment's header, its header only read (0 when there is no segment, or no valid header). */
+  private baseOf(id: Segment.SegmentId | undefined) {
+    if (id === undefined) return Effect.succeed(0n)
+    const path = this.path.join(this.dir, Segment.fileName(id))
+    return Effect.scoped(Effect.flatMap(this.fs.open(path, { flag: "r" }), (file) => readAt(file, 0, Segment.HEADER_LEN))).pipe(
+      Effect.catchTag("BadArgument", "SystemError", (e) => Effect.fail(Io.fromPlatform(e))),
+      Effect.map((bytes) => {
+        const header = Segment.decodeHeader(bytes)
+        return header._tag === "Right" ? header.right.baseLsn as bigint : 0n
+      })
+    )
   }
 
   /** Reads the current segment's next bytes after those buffered; how many it read. */

@@ -6,7 +6,6 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import type { Crc32Function } from "../../Crc32.js"
 import type { EventCodec } from "../../EventCodec.js"
 import { type Lsn, unsafeMake as unsafeLsn } from "../../Lsn.js"
@@ -14,7 +13,7 @@ import type * as Segment from "../../Segment.js"
 import type { Io, SyncError, WriteError } from "../../WalError.js"
 import type { Committed, FollowOptions, PendingTransaction, Status, TypeId as WalTypeId, Wal } from "../../Wal.js"
 import * as WalMetrics from "../../WalMetrics.js"
-import { makeSignal, transactions } from "../follow/stream.js"
+import { follow as followLog } from "../follow/stream.js"
 import { Tailer } from "../follow/tailer.js"
 import { withSpan } from "../tracing.js"
 import type { Recovered } from "./recovery.js"
@@ -91,22 +90,18 @@ export const makeHandle = <A>(options: {
     })
 
   const follow = (followOptions?: FollowOptions) =>
-    Stream.unwrapScoped(Effect.gen(function*() {
-      const tailer = new Tailer(options.fs, options.path, state.dir, options.codec, options.crc32, followOptions?.fromLsn)
-      yield* Effect.addFinalizer(() => tailer.close)
+    followLog({
+      tailer: () => new Tailer(options.fs, options.path, state.dir, options.codec, options.crc32, followOptions?.fromLsn),
       // Woken by every write, fsync and the close; the interval only as a safety net.
-      const signal = yield* makeSignal(followOptions?.pollInterval ?? "1 second", (wake) =>
+      pollInterval: followOptions?.pollInterval ?? "1 second",
+      subscribe: (wake) =>
         Effect.acquireRelease(
           Effect.sync(() => void state.watchers.add(wake)),
           () => Effect.sync(() => void state.watchers.delete(wake))
-        ))
-      return transactions({
-        tailer,
-        signal,
-        limit: followOptions?.emit === "written" ? undefined : Effect.sync(() => state.durableLsn),
-        ended: Effect.sync(() => state.closed)
-      })
-    }))
+        ),
+      limit: followOptions?.emit === "written" ? undefined : Effect.sync(() => state.durableLsn),
+      ended: Effect.sync(() => state.closed)
+    })
 
   const status = Effect.sync((): Status => ({
     durableLsn: unsafeLsn(state.durableLsn),

@@ -2,28 +2,13 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Archive from "@lora-wal/core/Archive"
-import * as Segment from "@lora-wal/core/Segment"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
-import { archiveLocation } from "./archiveUrl.js"
-import { describe, describeError, dirArg, endsBySignal, failed, runBody, usage, withLock } from "./common.js"
+import { archiveFailure, archiveLocation } from "./archiveUrl.js"
+import { describe, dirArg, endsBySignal, failed, runBody, usage, withLock } from "./common.js"
 import { Output } from "./output.js"
-
-/** The newest segment's path, if there is one. */
-const newestSegment = (dir: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readDirectory(dir)).pipe(
-    Effect.map((names) => names.filter((n) => Segment.parseFileName(n) !== undefined).sort().at(-1)),
-    Effect.map((newest) => (newest === undefined ? undefined : path.join(dir, newest)))
-  )
-
-/** The base LSN in a segment's header, if it is valid. */
-const baseOf = (file: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFile(file)).pipe(
-    Effect.map((bytes) => Segment.decodeHeader(bytes.subarray(0, Segment.HEADER_LEN))),
-    Effect.map((header) => (header._tag === "Right" ? header.right.baseLsn as bigint : undefined))
-  )
 
 /**
  * One pass. A log no process has open is archived whole, locked for the
@@ -35,24 +20,12 @@ const baseOf = (file: string) =>
 const pass = (dir: string, input: string, prefix: string) =>
   Effect.gen(function*() {
     const output = yield* Output
-    const sealedOnly = Effect.gen(function*() {
-      const newest = yield* newestSegment(dir)
-      const base = newest === undefined ? undefined : yield* baseOf(newest)
-      // Nothing of the newest segment (its header may still be being written).
-      return yield* Archive.archiveOnce({ dir, prefix, durableLsn: base === undefined ? 0n : base - 1n })
-    })
+    // Nothing of the newest segment counts as durable: the sealed ones alone go.
+    const sealedOnly = Archive.archiveOnce({ dir, prefix, durableLsn: 0n })
     const { live, result } = yield* Archive.archiveOnceAtRest({ dir, prefix }).pipe(
       Effect.map((result) => ({ live: false, result })),
       Effect.catchTag("AlreadyOpen", () => Effect.map(sealedOnly, (result) => ({ live: true, result }))),
-      Effect.mapError((e) =>
-        failed(
-          e._tag === "ArchiveError" || e._tag === "ArchiveStoreError"
-            ? e.message
-            : e._tag === "SystemError" || e._tag === "BadArgument"
-            ? `${input}: ${e.message}`
-            : describeError(e, input)
-        )
-      )
+      Effect.mapError((e) => archiveFailure(e, input))
     )
     const archived = result.archivedLsn === undefined ? "nothing yet" : `up to lsn ${result.archivedLsn}`
     yield* output.out(`uploaded ${result.uploaded.length} object${result.uploaded.length === 1 ? "" : "s"}; the archive holds the log ${archived}\n`)

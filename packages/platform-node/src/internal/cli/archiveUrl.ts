@@ -5,12 +5,14 @@
  * standard AWS_* variables; it needs the optional @aws-sdk/client-s3).
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import type { ArchiveError, ArchiveStoreError } from "@lora-wal/core/ArchiveError"
 import * as ArchiveStore from "@lora-wal/core/ArchiveStore"
+import type { WalError } from "@lora-wal/core/WalError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { fileURLToPath } from "node:url"
 import type * as S3ArchiveStoreModule from "../../S3ArchiveStore.js"
-import { type Failure, failed, usage } from "./common.js"
+import { describeError, type Failure, failed, usage } from "./common.js"
 
 /** The store a URL names and the prefix of the log's objects in it. */
 export interface ArchiveLocation {
@@ -47,3 +49,7 @@ export const archiveLocation = (url: string): Effect.Effect<ArchiveLocation, Fai
   }
   return Effect.fail(usage(`${url}: an archive URL is file:///absolute/path or s3://bucket/prefix`))
 }
+
+/** An archiving failure as one line: the archive's own errors say what they are; the log's name the directory. */
+export const archiveFailure = (error: ArchiveError | ArchiveStoreError | WalError, input: string): Failure =>
+  failed(error._tag === "ArchiveError" || error._tag === "ArchiveStoreError" ? error.message : describeError(error, input))

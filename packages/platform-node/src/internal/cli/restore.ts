@@ -3,8 +3,8 @@ import * as Command from "@effect/cli/Command"
 import * as Archive from "@lora-wal/core/Archive"
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
-import { archiveLocation } from "./archiveUrl.js"
-import { describe, describeError, failed, lsnOption, parseOptionalLsn, runBody, setExitCode } from "./common.js"
+import { archiveFailure, archiveLocation } from "./archiveUrl.js"
+import { describe, lsnOption, parseOptionalLsn, runBody, setExitCode } from "./common.js"
 import { Output } from "./output.js"
 
 export const restoreCommand = Command.make(
@@ -21,9 +21,7 @@ export const restoreCommand = Command.make(
       const output = yield* Output
       const restored = yield* Archive.restore({ dir: path.resolve(input), prefix: location.prefix, toLsn }).pipe(
         Effect.provide(location.layer),
-        Effect.mapError((e) =>
-          e._tag === "Failure" ? e : failed(e._tag === "ArchiveError" || e._tag === "ArchiveStoreError" ? e.message : describeError(e, input))
-        )
+        Effect.mapError((e) => (e._tag === "Failure" ? e : archiveFailure(e, input)))
       )
       const upTo = restored.lastLsn === undefined ? "an empty log" : `the log up to lsn ${restored.lastLsn}`
       yield* output.out(`restored ${restored.files.length} segment${restored.files.length === 1 ? "" : "s"}: ${upTo}\n`)
