@@ -12,13 +12,16 @@ export interface SegmentFile {
   readonly size: number
 }
 
-/** The ids of the `<digits>.wal` names in `dir`, oldest first: one directory read, no stat (what a poller needs). */
-export const listSegmentIds = (fs: FileSystem.FileSystem, dir: string): Effect.Effect<Array<Segment.SegmentId>, Io> =>
+/** The `<digits>.wal` names in `dir` with their ids, oldest first: one directory read, no stat (what a poller needs). */
+export const listSegmentNames = (
+  fs: FileSystem.FileSystem,
+  dir: string
+): Effect.Effect<Array<{ readonly id: Segment.SegmentId; readonly name: string }>, Io> =>
   Effect.map(fs.readDirectory(dir), (names) =>
     names.flatMap((name) => {
       const id = Segment.parseFileName(name)
-      return id === undefined ? [] : [id]
-    }).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).pipe(Effect.mapError(Io.fromPlatform))
+      return id === undefined ? [] : [{ id, name }]
+    }).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))).pipe(Effect.mapError(Io.fromPlatform))
 
 /** Every `<digits>.wal` file in `dir`, oldest first, with its size. */
 export const listSegments = (
@@ -27,18 +30,14 @@ export const listSegments = (
   dir: string
 ): Effect.Effect<Array<SegmentFile>, Io> =>
   Effect.gen(function*() {
-    const names = yield* fs.readDirectory(dir)
     const found: Array<SegmentFile> = []
-    for (const name of names) {
-      const id = Segment.parseFileName(name)
-      if (id === undefined) continue
+    for (const { id, name } of yield* listSegmentNames(fs, dir)) {
       const file = path.join(dir, name)
-      const info = yield* fs.stat(file)
-      if (info.type !== "File") continue
-      found.push({ id, name, path: file, size: Number(info.size) })
+      const info = yield* fs.stat(file).pipe(Effect.mapError(Io.fromPlatform))
+      if (info.type === "File") found.push({ id, name, path: file, size: Number(info.size) })
     }
-    return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  }).pipe(Effect.mapError(Io.fromPlatform))
+    return found
+  })
 
 /** The segments replay reads, and a newest one set aside as an interrupted creation. */
 export interface Replayable {

@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Segment from "../Segment.js"
 import { Io } from "../WalError.js"
+import { listSegmentNames } from "./segments.js"
 
 export type Role =
   | { readonly _tag: "Walk"; readonly size: number; readonly newest: boolean }
@@ -38,17 +39,14 @@ interface Found {
 /** The `<digits>.wal` files of `dir` that are files (or cannot be stat'ed), oldest first. */
 const listNames = (fs: FileSystem.FileSystem, path: Path.Path, dir: string): Effect.Effect<Array<Found>, Io> =>
   Effect.gen(function*() {
-    const names = yield* fs.readDirectory(dir).pipe(Effect.mapError(Io.fromPlatform))
     const found: Array<Found> = []
-    for (const name of names) {
-      const id = Segment.parseFileName(name)
-      if (id === undefined) continue
+    for (const { id, name } of yield* listSegmentNames(fs, dir)) {
       const file = path.join(dir, name)
       const info = yield* Effect.either(fs.stat(file))
       if (Either.isLeft(info)) found.push({ id, name, path: file, size: Io.fromPlatform(info.left).description })
       else if (info.right.type === "File") found.push({ id, name, path: file, size: Number(info.right.size) })
     }
-    return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    return found
   })
 
 /** Whether a header-only newest segment holds a valid header (else it is an interrupted creation, as replay decides). */

@@ -24,7 +24,7 @@ import * as Segment from "../../Segment.js"
 import { BadSegmentHeader, type FollowError, Gone, Io, Malformed } from "../../WalError.js"
 import * as WalRecord from "../../WalRecord.js"
 import { readAt } from "../fileReads.js"
-import { listSegmentIds } from "../segments.js"
+import { listSegmentNames } from "../segments.js"
 import { type Transaction, TransactionAssembler } from "../transactionAssembler.js"
 
 const READ_BYTES = 256 * 1024
@@ -81,11 +81,11 @@ export class Tailer<E> {
       for (;;) {
         if (this.segment === undefined) {
           // A directory that does not exist yet is a log that has not started yet.
-          const ids = yield* listSegmentIds(this.fs, this.dir).pipe(
+          const segments = yield* listSegmentNames(this.fs, this.dir).pipe(
             Effect.catchIf((e) => e.reason === "NotFound", () => Effect.succeed([]))
           )
-          if (ids.length === 0) return out
-          yield* this.open(ids[0]!)
+          if (segments.length === 0) return out
+          yield* this.open(segments[0]!.id)
         }
         const read = yield* this.fill
         const stop = this.decode(out)
@@ -134,7 +134,7 @@ export class Tailer<E> {
   })
 
   private readonly newerSegmentExists = Effect.suspend(() =>
-    Effect.map(listSegmentIds(this.fs, this.dir), (ids) => ids.some((id) => id > this.segment!.id))
+    Effect.map(listSegmentNames(this.fs, this.dir), (segments) => segments.some((s) => s.id > this.segment!.id))
   )
 
   private open(id: bigint) {
@@ -163,17 +163,17 @@ export class Tailer<E> {
       })
     }
     yield* Scope.close(current.scope, Exit.void)
-    const ids = yield* listSegmentIds(this.fs, this.dir)
-    if (!ids.includes((current.id + 1n) as Segment.SegmentId)) {
-      return yield* new Gone({ lsn: this.assembler.maxLsn + 1n, oldestLsn: yield* this.baseOf(ids[0]) })
+    const segments = yield* listSegmentNames(this.fs, this.dir)
+    if (!segments.some((s) => s.id === current.id + 1n)) {
+      return yield* new Gone({ lsn: this.assembler.maxLsn + 1n, oldestLsn: yield* this.baseOf(segments[0]?.name) })
     }
     yield* this.open(current.id + 1n)
   })
 
   /** The base LSN in a segment's header, its header only read (0 when there is no segment, or no valid header). */
-  private baseOf(id: Segment.SegmentId | undefined) {
-    if (id === undefined) return Effect.succeed(0n)
-    const path = this.path.join(this.dir, Segment.fileName(id))
+  private baseOf(name: string | undefined) {
+    if (name === undefined) return Effect.succeed(0n)
+    const path = this.path.join(this.dir, name)
     return Effect.scoped(Effect.flatMap(this.fs.open(path, { flag: "r" }), (file) => readAt(file, 0, Segment.HEADER_LEN))).pipe(
       Effect.catchTag("BadArgument", "SystemError", (e) => Effect.fail(Io.fromPlatform(e))),
       Effect.map((bytes) => {
