@@ -203,9 +203,10 @@ export class Reader {
   offset: number
   readonly end: number
 
-  constructor(bytes: Uint8Array, offset = 0, end = bytes.length) {
+  /** `view`, when given, must be a view of exactly `bytes` (replay passes one it reuses per buffer). */
+  constructor(bytes: Uint8Array, offset = 0, end = bytes.length, view?: DataView) {
     this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.offset = offset
     this.end = end
   }

@@ -133,15 +133,15 @@ export const encodeBatch = <E>(codec: EventCodec<E>, writer: Writer, events: Rea
   for (let i = 0; i < events.length; i++) codec.write(writer, events[i]!)
 }
 
-const openPayload = (codec: EventCodec<unknown>, payload: Uint8Array): Reader => {
+const openPayload = (codec: EventCodec<unknown>, bytes: Uint8Array, start: number, end: number, view?: DataView): Reader => {
   const magic = codec.magic
   if (
-    payload.length < 4 || payload[0] !== magic[0] || payload[1] !== magic[1] || payload[2] !== magic[2] ||
-    payload[3] !== magic[3]
+    end - start < 4 || bytes[start] !== magic[0] || bytes[start + 1] !== magic[1] || bytes[start + 2] !== magic[2] ||
+    bytes[start + 3] !== magic[3]
   ) {
     throw new DecodeFailure("WAL mutation payload has bad magic")
   }
-  return new Reader(payload, 4)
+  return new Reader(bytes, start + 4, end, view)
 }
 
 const finish = (reader: Reader): void => {
@@ -151,17 +151,54 @@ const finish = (reader: Reader): void => {
 }
 
 /**
+ * Reads the payload of a `Mutation` record in `bytes[start..end]`, with a
+ * view of `bytes` the caller reuses: replay decodes in place, without a
+ * copy or a view per record.
+ *
+ * @internal
+ */
+export const decodeEventIn = <E>(
+  codec: EventCodec<E>,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  view?: DataView
+): E => {
+  const reader = openPayload(codec as EventCodec<unknown>, bytes, start, end, view)
+  const event = codec.read(reader)
+  finish(reader)
+  return event
+}
+
+/**
+ * Reads the payload of a `MutationBatch` record in `bytes[start..end]` (see
+ * {@link decodeEventIn}).
+ *
+ * @internal
+ */
+export const decodeBatchIn = <E>(
+  codec: EventCodec<E>,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  view?: DataView
+): Array<E> => {
+  const reader = openPayload(codec as EventCodec<unknown>, bytes, start, end, view)
+  const count = reader.count("WAL event")
+  const events = new Array<E>(count)
+  for (let i = 0; i < count; i++) events[i] = codec.read(reader)
+  finish(reader)
+  return events
+}
+
+/**
  * Reads the payload of a `Mutation` record; throws `DecodeFailure`.
  *
  * @since 0.1.0
  * @category encoding
  */
-export const decodeEvent = <E>(codec: EventCodec<E>, payload: Uint8Array): E => {
-  const reader = openPayload(codec as EventCodec<unknown>, payload)
-  const event = codec.read(reader)
-  finish(reader)
-  return event
-}
+export const decodeEvent = <E>(codec: EventCodec<E>, payload: Uint8Array): E =>
+  decodeEventIn(codec, payload, 0, payload.length)
 
 /**
  * Reads the payload of a `MutationBatch` record; throws `DecodeFailure`.
@@ -169,11 +206,5 @@ export const decodeEvent = <E>(codec: EventCodec<E>, payload: Uint8Array): E => 
  * @since 0.1.0
  * @category encoding
  */
-export const decodeBatch = <E>(codec: EventCodec<E>, payload: Uint8Array): Array<E> => {
-  const reader = openPayload(codec as EventCodec<unknown>, payload)
-  const count = reader.count("WAL event")
-  const events: Array<E> = []
-  for (let i = 0; i < count; i++) events.push(codec.read(reader))
-  finish(reader)
-  return events
-}
+export const decodeBatch = <E>(codec: EventCodec<E>, payload: Uint8Array): Array<E> =>
+  decodeBatchIn(codec, payload, 0, payload.length)

@@ -11,20 +11,27 @@
  * (every problem is reported with its path), encode with
  * `Schema.encodeSync(MutationEventFromJson)`. `parseEvents` and
  * `stringifyEvents` give the same results for a line of events by hand, for
- * the command line's per-transaction paths. This is an edge format (files,
- * stdin, diagnostics); the log itself stores the compact binary form
+ * the command line's per-transaction paths, and `replayLines` prints a whole
+ * log in this form without building its events. This is an edge format
+ * (files, stdin, diagnostics); the log itself stores the compact binary form
  * (`LoraCodec`).
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
+import * as Lines from "./internal/jsonLines/lines.js"
 import * as Fast from "./internal/loraJsonFast.js"
 import type { MutationEvent } from "./MutationEvent.js"
 import type { Properties, PropertyValue, VectorElementType, VectorValues } from "./PropertyValue.js"
 import { vectorElementType } from "./PropertyValue.js"
+import type * as Replay from "./Replay.js"
+import type { Corruption, ReplayError } from "./WalError.js"
 
 /**
  * An integer from its decimal string. The range is checked when decoding
@@ -421,3 +428,49 @@ export const parseEvents = (line: string): Either.Either<ReadonlyArray<MutationE
     ? Either.right(events)
     : Either.mapLeft(decodeEvents(json), (error) => `not an array of events: ${describeIssues(error)}`)
 }
+
+/**
+ * How {@link replayLines} reads the log, and where its output goes.
+ * `onLines` gets whole lines in a buffer that is reused once its effect
+ * completes: write it out or copy it before then.
+ *
+ * @since 0.1.0
+ * @category replay
+ */
+export interface ReplayLinesOptions<E, R> extends Replay.ReadOptions {
+  readonly onLines: (lines: Uint8Array) => Effect.Effect<void, E, R>
+}
+
+/**
+ * The committed transactions of a LoraDB log as JSON Lines in UTF-8, one
+ * `{"commit_lsn":"…","events":[…]}` per transaction, each events array the
+ * text {@link stringifyEvents} gives: for exporting or piping a log of any
+ * size. The events are never built: their payloads are written straight as
+ * JSON (the codec decodes the rare shapes this does not know, and refuses
+ * the same bytes), and output is handed over in buffers of about 64 KiB, so
+ * memory holds a read chunk, the open transactions and one buffer. It
+ * refuses what `Replay.stream` refuses, after the lines before the damage,
+ * and returns the replay's summary.
+ *
+ * @example
+ * ```ts
+ * import { LoraJson } from "@lora-wal/core"
+ * import { Effect } from "effect"
+ * import * as fs from "node:fs"
+ *
+ * const exportLog = (dir: string, file: string) =>
+ *   Effect.acquireUseRelease(
+ *     Effect.sync(() => fs.openSync(file, "w")),
+ *     (fd) => LoraJson.replayLines(dir, { onLines: (lines) => Effect.sync(() => fs.writeFileSync(fd, lines)) }),
+ *     (fd) => Effect.sync(() => fs.closeSync(fd))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category replay
+ */
+export const replayLines = <E = never, R = never>(
+  dir: string,
+  options: ReplayLinesOptions<E, R>
+): Effect.Effect<Replay.Summary, ReplayError | Corruption | E, FileSystem.FileSystem | Path.Path | R> =>
+  Lines.replayLines(dir, (event) => stringifyEvents([event]).slice(1, -1), options)

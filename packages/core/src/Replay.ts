@@ -285,41 +285,64 @@ export function replayDir<A>(
   return options?.codec === undefined ? collect(dir, LoraCodec.codec, options ?? {}) : collect(dir, options.codec, options)
 }
 
+/**
+ * A replay cursor over `dir` whose `pull` refuses what opening the log
+ * refuses: nothing comes from a log with a hole above the fence, and damage
+ * no crash leaves behind fails it once everything before it has been
+ * pulled. The stream and `LoraJson.replayLines` are loops over it.
+ *
+ * @internal
+ */
+export const refusingCursor = <A>(
+  dir: string,
+  codec: EventCodec<A>,
+  options: ReadOptions
+): Effect.Effect<
+  {
+    readonly cursor: Cursor.ReplayCursor<A>
+    readonly pull: Effect.Effect<Array<Transaction<A>> | undefined, ReplayError | Corruption>
+  },
+  ReplayError,
+  FileSystem.FileSystem | Path.Path | Scope.Scope
+> =>
+  Effect.flatMap(listed(dir), ({ fs, listing }) =>
+    Effect.map(cursor(fs, listing, codec, options), (cursor) => {
+      const fence = BigInt(options.fence ?? 0n)
+      const newestId = listing.segments[listing.segments.length - 1]?.id
+      let fenceChecked = false
+      // The summary is read only after the first pull (the oldest segment's base is known
+      // then) and at the end, not for every batch.
+      const refusal = (batch: Array<Transaction<A>> | undefined): Malformed | Corruption | undefined => {
+        if (!fenceChecked) {
+          fenceChecked = true
+          const oldest = cursor.summary().segments[0]
+          const hole = oldest === undefined ? undefined : holeBelow(oldest.baseLsn, fence)
+          if (hole !== undefined) return hole
+        }
+        return batch === undefined && newestId !== undefined ? damageOf(cursor.summary(), newestId, false) : undefined
+      }
+      const pull = Effect.flatMap(cursor.pull, (batch) => {
+        const refused = refusal(batch)
+        return refused === undefined ? Effect.succeed(batch) : Effect.fail(refused)
+      })
+      return { cursor, pull }
+    }))
+
 const streamWith = <A>(
   dir: string,
   codec: EventCodec<A>,
   options: ReadOptions
 ): Stream.Stream<Transaction<A>, ReplayError | Corruption, FileSystem.FileSystem | Path.Path> =>
   Stream.unwrapScoped(
-    Effect.flatMap(listed(dir), ({ fs, listing }) =>
-      Effect.map(cursor(fs, listing, codec, options), (cursor) => {
-        const fence = BigInt(options.fence ?? 0n)
-        const newestId = listing.segments[listing.segments.length - 1]?.id
-        let fenceChecked = false
-        // The refusals of open, applied to a stream that a recovery reads: nothing is emitted
-        // from a log with a hole above the fence, and damage no crash leaves behind fails it.
-        // The summary is read only after the first pull (the oldest segment's base is known
-        // then) and at the end, not for every batch.
-        const refusal = (batch: Array<Transaction<A>> | undefined): Malformed | Corruption | undefined => {
-          if (!fenceChecked) {
-            fenceChecked = true
-            const oldest = cursor.summary().segments[0]
-            const hole = oldest === undefined ? undefined : holeBelow(oldest.baseLsn, fence)
-            if (hole !== undefined) return hole
-          }
-          return batch === undefined && newestId !== undefined ? damageOf(cursor.summary(), newestId, false) : undefined
-        }
-        return Stream.repeatEffectChunkOption(
-          cursor.pull.pipe(
-            Effect.mapError(Option.some<ReplayError | Corruption>),
-            Effect.flatMap((batch) => {
-              const refused = refusal(batch)
-              if (refused !== undefined) return Effect.fail(Option.some(refused))
-              return batch === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(batch))
-            })
+    Effect.map(refusingCursor(dir, codec, options), ({ pull }) =>
+      Stream.repeatEffectChunkOption(
+        pull.pipe(
+          Effect.mapError(Option.some<ReplayError | Corruption>),
+          Effect.flatMap((batch) =>
+            batch === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(batch))
           )
         )
-      }))
+      ))
   )
 
 /**

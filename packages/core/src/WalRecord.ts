@@ -237,6 +237,24 @@ export type Decoded<E> =
 const end: Decoded<never> = { _tag: "End" }
 const failure = (error: RecordError): Decoded<never> => ({ _tag: "Failure", error })
 
+type NotAFrame = Exclude<FrameAt, { readonly _tag: "Frame" }>
+
+/** The outcome at an offset that holds no whole frame. */
+const notAFrame = (at: NotAFrame): Decoded<never> => {
+  switch (at._tag) {
+    case "End":
+      return end
+    case "Short":
+      return failure(
+        at.declared === undefined
+          ? new Truncated({ expected: 4, actual: at.available })
+          : new Truncated({ expected: at.declared - 4, actual: 0 })
+      )
+    case "TooSmall":
+      return failure(new Decode({ reason: `record length ${at.declared} smaller than fixed framing` }))
+  }
+}
+
 /**
  * Decodes the record at `offset`, where `bytes[offset..end]` is everything up
  * to the end of the file. Checks run in lora-wal's order: length prefix,
@@ -252,23 +270,19 @@ export const decode = <E>(
   endOffset: number,
   crc32: Crc32Function = portable
 ): Decoded<E> => {
-  const at = frameAt(bytes, offset, endOffset, crc32)
-  switch (at._tag) {
-    case "End":
-      return end
-    case "Short":
-      return failure(
-        at.declared === undefined
-          ? new Truncated({ expected: 4, actual: at.available })
-          : new Truncated({ expected: at.declared - 4, actual: 0 })
-      )
-    case "TooSmall":
-      return failure(new Decode({ reason: `record length ${at.declared} smaller than fixed framing` }))
-  }
-  const { actualCrc, kind, length, lsn, storedCrc, txBeginLsn } = at.frame
-  const name = kindNames[kind]
-  if (name === undefined) return failure(new UnknownKind({ kind }))
+  const available = endOffset - offset
+  const length = available >= 4 ? u32At(bytes, offset) : 0
+  // What is not a whole frame (rare: the end, or a torn tail) is told apart by frameAt, which
+  // finds no frame there either.
+  if (length < MIN_LEN || length > available) return notAFrame(frameAt(bytes, offset, endOffset, crc32) as NotAFrame)
+  const name = kindNames[bytes[offset + 4]!]
+  if (name === undefined) return failure(new UnknownKind({ kind: bytes[offset + 4]! }))
+  const view = viewOf(bytes)
+  const lsn = unsafeLsn(view.getBigUint64(offset + 5, true))
+  const storedCrc = u32At(bytes, offset + length - 4)
+  const actualCrc = crc32(bytes.subarray(offset, offset + length - 4))
   if (storedCrc !== actualCrc) return failure(new CrcMismatch({ lsn, expected: storedCrc, actual: actualCrc }))
+  const txBeginLsn = unsafeLsn(view.getBigUint64(offset + 13, true))
   const payloadStart = offset + HEADER_LEN
   const payloadEnd = offset + length - 4
   if (name !== "Mutation" && name !== "MutationBatch" && payloadEnd !== payloadStart) {
@@ -282,7 +296,7 @@ export const decode = <E>(
           _tag: "Mutation",
           lsn,
           txBeginLsn,
-          event: EventCodec.decodeEvent(codec, bytes.subarray(payloadStart, payloadEnd))
+          event: EventCodec.decodeEventIn(codec, bytes, payloadStart, payloadEnd, view)
         }
         break
       case "MutationBatch":
@@ -290,7 +304,7 @@ export const decode = <E>(
           _tag: "MutationBatch",
           lsn,
           txBeginLsn,
-          events: EventCodec.decodeBatch(codec, bytes.subarray(payloadStart, payloadEnd))
+          events: EventCodec.decodeBatchIn(codec, bytes, payloadStart, payloadEnd, view)
         }
         break
       case "TxBegin":

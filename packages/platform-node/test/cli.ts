@@ -35,6 +35,7 @@ export const runCli = (...args: ReadonlyArray<string>) =>
     // The subcommands' output and @effect/cli's own (help, usage problems), both captured.
     const output = Layer.succeed(Output, {
       out: (text) => Effect.sync(() => void (stdout += text)),
+      outBytes: (bytes) => Effect.sync(() => void (stdout += new TextDecoder().decode(bytes))),
       flush: Effect.void,
       err: (text) => Effect.sync(() => void (stderr += text)),
       errIsTerminal: false

@@ -82,6 +82,11 @@ export class ReplayCursor<E> {
   /** The next transactions, or `undefined` once the log is exhausted. */
   readonly pull: Effect.Effect<Array<Transaction<E>> | undefined, ReplayError> = Effect.suspend(() => this.pullInto([]))
 
+  /** The events of the transactions still open (see `TransactionAssembler.openEvents`). */
+  openEvents(): IterableIterator<Array<E>> {
+    return this.assembler.openEvents()
+  }
+
   /** Valid once `pull` has returned `undefined`. */
   summary(): Summary {
     const checkpoint = this.assembler.checkpointLsn

@@ -45,6 +45,15 @@ export class TransactionAssembler<E> {
     return this.checkpoint
   }
 
+  /**
+   * The events of the transactions still open, as the arrays they are kept
+   * in: for a caller whose events point into storage it relocates.
+   */
+  *openEvents(): IterableIterator<Array<E>> {
+    if (this.open !== undefined) yield this.open.events
+    yield* this.pending.values()
+  }
+
   /** Starts a segment whose header states `base`; `path` only names it in errors. */
   enterSegment(base: bigint, path: string): Malformed | undefined {
     if (this.lastBase !== undefined && base <= this.lastBase) {

@@ -17,6 +17,8 @@ export class OutputFailed extends Data.TaggedError("OutputFailed")<{ readonly me
 export class Output extends Context.Tag("@lora-wal/platform-node/Cli/Output")<Output, {
   /** Buffered: written once the buffer is full or on `flush`. */
   readonly out: (text: string) => Effect.Effect<void, BrokenPipe | OutputFailed>
+  /** UTF-8 bytes, buffered the same way; copied, so the caller may reuse them once this completes. */
+  readonly outBytes: (bytes: Uint8Array) => Effect.Effect<void, BrokenPipe | OutputFailed>
   readonly flush: Effect.Effect<void, BrokenPipe | OutputFailed>
   readonly err: (text: string) => Effect.Effect<void>
   /** Whether stderr is a terminal (progress is shown only there). */
@@ -87,8 +89,24 @@ export const layerProcess: Layer.Layer<Output> = Layer.sync(Output, () => {
     }
     return Effect.void
   }
+  /** Copies `bytes` from `from` into the buffers, writing each one that fills. */
+  const copy = (bytes: Uint8Array, from: number): Effect.Effect<void, BrokenPipe | OutputFailed> => {
+    let at = from
+    while (at < bytes.length) {
+      if (used === BUFFER_BYTES) {
+        const resumeAt = at
+        return Effect.zipRight(flush, Effect.suspend(() => copy(bytes, resumeAt)))
+      }
+      const n = Math.min(bytes.length - at, BUFFER_BYTES - used)
+      buffer.set(bytes.subarray(at, at + n), used)
+      used += n
+      at += n
+    }
+    return Effect.void
+  }
   return {
     out: (text) => encode(text, 0),
+    outBytes: (bytes) => copy(bytes, 0),
     flush,
     err: (text) => Effect.sync(() => void process.stderr.write(text)),
     errIsTerminal: process.stderr.isTTY === true

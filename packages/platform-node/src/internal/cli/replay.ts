@@ -3,9 +3,9 @@ import * as Options from "@effect/cli/Options"
 import * as LoraJson from "@lora-wal/core/LoraJson"
 import * as Replay from "@lora-wal/core/Replay"
 import * as ReplayReport from "@lora-wal/core/ReplayReport"
+import * as WalError from "@lora-wal/core/WalError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import * as path from "node:path"
 import {
   describe,
@@ -13,7 +13,6 @@ import {
   dirArg,
   failed,
   fenceOption,
-  forEachChunk,
   jsonOption,
   parseLsn,
   printJson,
@@ -65,20 +64,21 @@ const replaySummary = (dir: string, input: string, fence: bigint, json: boolean)
   })
 
 /**
- * One line per committed transaction as replay reads it, so memory holds a
- * read chunk, not the log. A failure after some lines is reported on stderr
- * (the lines already printed stand: they are committed transactions).
+ * One line per committed transaction as replay reads it, written straight
+ * from the records' bytes (`LoraJson.replayLines`), so memory holds a read
+ * chunk, not the log. A failure after some lines is reported on stderr (the
+ * lines already printed stand: they are committed transactions).
  */
 const replayLines = (dir: string, input: string, fence: bigint) =>
   Effect.gen(function*() {
     const output = yield* Output
     const onProgress = yield* progress("replay")
-    // A batch of transactions per write: one Effect per batch, not per line.
-    yield* forEachChunk(Stream.mapError(Replay.stream(dir, { fence, onProgress }), (e) => failed(describeError(e, input))), (batch) => {
-      let text = ""
-      for (const tx of batch) text += `{"commit_lsn":"${tx.commitLsn}","events":${LoraJson.stringifyEvents(tx.events)}}\n`
-      return output.out(text)
-    })
+    yield* LoraJson.replayLines(dir, { fence, onProgress, onLines: output.outBytes }).pipe(
+      Effect.catchIf(
+        (e): e is WalError.ReplayError | WalError.Corruption => WalError.isWalError(e),
+        (e) => Effect.fail(failed(describeError(e, input)))
+      )
+    )
   })
 
 export const replayCommand = Command.make(

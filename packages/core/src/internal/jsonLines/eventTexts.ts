@@ -1,0 +1,88 @@
+import { Writer } from "../../Bytes.js"
+
+const COMMA = 44
+/** Text kept for open transactions is compacted once the buffer is this much past twice its size. */
+const COMPACT_SLACK = 1 << 20
+
+/**
+ * The JSON of events read but not written out yet, by slot: each text is
+ * followed by a comma, so the events of a transaction read one after the
+ * other are copied into its line at once.
+ */
+export class EventTexts {
+  readonly bytes = new Writer(64 * 1024)
+  private starts: Int32Array = new Int32Array(1024)
+  private ends: Int32Array = new Int32Array(1024)
+  private slots = 0
+
+  /** Opens the next slot at the end of the buffer; its text is appended to `bytes`. */
+  open(): number {
+    if (this.slots === this.starts.length) {
+      this.starts = grown(this.starts, this.slots)
+      this.ends = grown(this.ends, this.slots)
+    }
+    this.starts[this.slots] = this.bytes.length
+    return this.slots++
+  }
+
+  /** Closes `slot` with the text appended since it was opened. */
+  close(slot: number): void {
+    this.ends[slot] = this.bytes.length
+    this.bytes.u8(COMMA)
+  }
+
+  start(slot: number): number {
+    return this.starts[slot]!
+  }
+
+  /** Where the text of `slot` ends (its comma). */
+  end(slot: number): number {
+    return this.ends[slot]!
+  }
+
+  /**
+   * Drops every text but those of `open` transactions. Without any, the
+   * buffer starts over; otherwise their texts are moved to the front in new
+   * slots (rewritten in place) once the buffer is well past twice their
+   * size, so each byte is moved a bounded number of times on average.
+   */
+  release(open: Iterable<Array<number>>): void {
+    const lists = Array.from(open)
+    let live = 0
+    let events = 0
+    for (const slots of lists) {
+      events += slots.length
+      for (const slot of slots) live += this.ends[slot]! + 1 - this.starts[slot]!
+    }
+    if (events === 0) {
+      this.bytes.reset()
+      this.slots = 0
+      return
+    }
+    if (this.bytes.length < 2 * live + COMPACT_SLACK) return
+    const moved = new Writer(live)
+    const starts = new Int32Array(Math.max(1024, events))
+    const ends = new Int32Array(starts.length)
+    let next = 0
+    for (const slots of lists) {
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!
+        starts[next] = moved.length
+        moved.raw(this.bytes.bytes.subarray(this.starts[slot], this.ends[slot]! + 1))
+        ends[next] = moved.length - 1
+        slots[i] = next++
+      }
+    }
+    this.bytes.reset()
+    this.bytes.raw(moved.written)
+    this.starts = starts
+    this.ends = ends
+    this.slots = next
+  }
+}
+
+const grown = (array: Int32Array, used: number): Int32Array => {
+  const bigger = new Int32Array(array.length * 2)
+  bigger.set(array.subarray(0, used))
+  return bigger
+}
