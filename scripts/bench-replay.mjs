@@ -9,7 +9,9 @@
 // ~60 B an event) when generating; `--crc portable` replays with the core's
 // TypeScript CRC instead of the Node layers' (zlib's from 256 B).
 // `--modes cli` runs `lora-wal replay DIR --jsonl` (one line per transaction,
-// read by this process through a pipe) and reports its peak RSS the same way.
+// read by this process through a pipe) and reports its peak RSS the same way;
+// `--modes stream-bounded` is the streaming replay under the heap settings the
+// executable sets for itself (bin.ts), so the two compare within one memory bound.
 //   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep] [--semi-space N] [--tx-events 10] [--crc node|portable]
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -66,7 +68,14 @@ if (args.child === "ceiling") {
   process.exit(0)
 }
 
+/** What `lora-wal`'s bin.ts sets before it loads the tool (STREAMING_HEAP_FLAGS there). */
+const EXECUTABLE_HEAP_FLAGS = ["--semi-space-growth-factor=1", "--heap-growing-percent=20"]
+
 if (args.child) {
+  if (args.child === "stream-bounded") {
+    const v8 = await import("node:v8")
+    for (const flag of EXECUTABLE_HEAP_FLAGS) v8.setFlagsFromString(flag)
+  }
   // Child mode: replay args.dir one way and report. Only the modules replay
   // needs are loaded (the package barrels alone take ~110 MiB of RSS), and
   // the RSS after loading them is reported as the baseline.
@@ -83,7 +92,7 @@ if (args.child) {
   const baselineRssBytes = process.memoryUsage().rss
   const start = performance.now()
   let events = 0
-  const program = args.child === "stream"
+  const program = args.child === "stream" || args.child === "stream-bounded"
     ? Replay.run(args.dir, { onTransaction: (tx) => Effect.sync(() => void (events += tx.events.length)) })
     : Effect.map(Replay.replayDir(args.dir), (o) => void (events = o.committedEvents.length))
   await Effect.runPromise(Effect.provide(program, Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, crc)))
@@ -189,6 +198,8 @@ const describe = (r) => {
     ? `building and keeping the ${r.events} events of the ${size} log as objects, nothing read (the collected form's ceiling)`
     : r.form === "cli"
     ? `lora-wal replay --jsonl of a ${size} log, its lines read through a pipe (start-up included)`
+    : r.form === "stream-bounded"
+    ? `streaming replay of a ${size} log under the executable's heap settings (${EXECUTABLE_HEAP_FLAGS.join(" ")})`
     : `${r.form === "stream" ? "streaming" : "collected"} replay of a ${size} log`
   return r.flags === "" ? what : `${what}, node ${r.flags}`
 }

@@ -185,8 +185,9 @@ export const decodeBatchIn = <E>(
 ): Array<E> => {
   const reader = openPayload(codec as EventCodec<unknown>, bytes, start, end, view)
   const count = reader.count("WAL event")
-  const events = new Array<E>(count)
-  for (let i = 0; i < count; i++) events[i] = codec.read(reader)
+  // Grown as events are read, not sized from the count: a corrupt count fails before it costs memory.
+  const events: Array<E> = []
+  for (let i = 0; i < count; i++) events.push(codec.read(reader))
   finish(reader)
   return events
 }

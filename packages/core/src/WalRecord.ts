@@ -258,7 +258,10 @@ const notAFrame = (at: NotAFrame): Decoded<never> => {
 /**
  * Decodes the record at `offset`, where `bytes[offset..end]` is everything up
  * to the end of the file. Checks run in lora-wal's order: length prefix,
- * minimum length, completeness, kind, CRC, marker payload, payload.
+ * minimum length, completeness, kind, CRC, marker payload, payload. A codec
+ * that throws anything but `DecodeFailure` is not describing the bytes (a
+ * bug, or no memory left): that is thrown on, as a defect, so that no replay
+ * stops and no open truncates a log over it.
  *
  * @since 0.1.0
  * @category encoding
@@ -321,9 +324,10 @@ export const decode = <E>(
         break
     }
   } catch (e) {
-    return failure(
-      new Decode({ reason: e instanceof DecodeFailure ? e.message : `event codec failed: ${String(e)}` })
-    )
+    // Only the codec's verdict on the bytes is damage. Anything else it throws (a bug, no memory
+    // left) is a defect: as damage, a replay would stop there and open would truncate the log.
+    if (!(e instanceof DecodeFailure)) throw e
+    return failure(new Decode({ reason: e.message }))
   }
   return { _tag: "Record", record, length }
 }

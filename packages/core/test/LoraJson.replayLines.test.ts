@@ -236,4 +236,73 @@ describe("LoraJson.replayLines", () => {
       const last = JSON.parse(handed.join("").trimEnd().split("\n").at(-1)!)
       expect(last.events.map((e: { readonly node_id: string }) => e.node_id)).toEqual(["1000001", "1000002"])
     }))
+
+  it.effect("a pull reads at most one chunk: what fenced or aborted records decoded is released as it goes", () =>
+    Effect.gen(function*() {
+      const log = buildLog([])
+      for (let i = 0; i < 2000; i++) {
+        if (i % 2 === 0) log.commitTx([{ _tag: "DeleteNode", nodeId: BigInt(i) }])
+        else {
+          const tx = log.begin()
+          log.batch(tx, [{ _tag: "DeleteNode", nodeId: BigInt(i) }])
+          log.abort(tx)
+        }
+      }
+      let reads = 0
+      let pulls = 0
+      let empty = 0
+      yield* Effect.scoped(Effect.gen(function*() {
+        // Everything at or below the fence: nothing is released to the caller until the end.
+        const { pull } = yield* Replay.refusingCursor("/log", LoraCodec.codec, {
+          fence: log.nextLsn - 1n,
+          chunkBytes: 4096,
+          onProgress: () => Effect.sync(() => void reads++)
+        })
+        for (;;) {
+          const before = reads
+          const batch = yield* pull
+          pulls++
+          expect(reads - before).toBeLessThanOrEqual(1)
+          if (batch === undefined) break
+          expect(batch).toEqual([])
+          empty++
+        }
+      })).pipe(Effect.provide(withLog(log, new Uint8Array(0))))
+      // The caller had control back after every read, with nothing to print.
+      expect(reads).toBeGreaterThan(10)
+      expect(pulls).toBeGreaterThanOrEqual(reads)
+      expect(empty).toBe(pulls - 1)
+    }))
 })
+
+describe("EventTexts", () => {
+  it("keeps the texts of open transactions intact and its buffer within twice them and a slack", () => {
+    const texts = new EventTexts()
+    const write = (text: string) => {
+      const slot = texts.open()
+      texts.bytes.raw(new TextEncoder().encode(text))
+      texts.close(slot)
+      return slot
+    }
+    const textOf = (slot: number) =>
+      new TextDecoder().decode(texts.bytes.bytes.subarray(texts.start(slot), texts.end(slot)))
+    const long: Array<number> = []
+    const longTexts: Array<string> = []
+    let peak = 0
+    for (let round = 0; round < 3000; round++) {
+      const text = `{"open":${round},"pad":"${"x".repeat(round % 97)}"}`
+      long.push(write(text))
+      longTexts.push(text)
+      for (let i = 0; i < 64; i++) write(`{"committed":${round * 64 + i}}`)
+      texts.release([long, []])
+      peak = Math.max(peak, texts.bytes.length)
+    }
+    expect(long.map(textOf)).toEqual(longTexts)
+    const live = longTexts.reduce((n, t) => n + t.length + 1, 0)
+    expect(peak).toBeLessThanOrEqual(2 * live + (1 << 20) + 64 * 30)
+    // Once nothing is open, the buffer starts over.
+    texts.release([[]])
+    expect(texts.bytes.length).toBe(0)
+  })
+})
+

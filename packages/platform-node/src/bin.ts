@@ -24,6 +24,10 @@ import { version } from "./internal/version.js"
  * time (BENCHMARKS.md, "The command-line tool"). These two flags are read
  * whenever V8 resizes the heap, so setting them at run time takes effect;
  * the sizes themselves (`--max-semi-space-size`) are fixed at start-up.
+ * V8 raises a growth factor below 2 to 2 when it is given at start-up, so
+ * a factor of 1 is only reached this way: growth then leaves the young
+ * generation as it is, which is what is wanted. Flags other than these two
+ * are not safe to set late (`--single-threaded-gc` crashed V8 in a trial).
  */
 const STREAMING_HEAP_FLAGS = ["--semi-space-growth-factor=1", "--heap-growing-percent=20"]
 

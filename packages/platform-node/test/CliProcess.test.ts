@@ -3,8 +3,15 @@ import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as path from "node:path"
 import { scenarios } from "../../core/test/fixtures.js"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as LoraJson from "@lora-wal/core/LoraJson"
+import type { MutationEvent } from "@lora-wal/core/MutationEvent"
+import * as V from "@lora-wal/core/PropertyValue"
 import * as Replay from "@lora-wal/core/Replay"
+import * as Wal from "@lora-wal/core/Wal"
+import * as WalConfig from "@lora-wal/core/WalConfig"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as NodeWal from "../src/NodeWal.js"
 import { bin, startCli } from "./child.js"
 import { nodePlatform } from "./layers.js"
 
@@ -56,6 +63,30 @@ describe("lora-wal as a pipeline stage", () => {
     })
     expect(run.stdout).toMatch(/^lsn 1  TxBegin  tx 0 .*\n$/)
     expect(run.stderr).toBe("status 0\n")
+  })
+})
+
+describe("lora-wal replay --jsonl through the executable", () => {
+  it("prints what the library streams, for events of every shape and output past the buffers", async () => {
+    const dir = nodePlatform.freshDir()
+    const unusual: ReadonlyArray<MutationEvent> = [
+      { _tag: "SetNodeProperty", nodeId: 2n ** 64n - 1n, key: "é\"\n", value: V.string("\u0000\u2028😀") },
+      { _tag: "SetNodeProperty", nodeId: 1n, key: "f", value: V.list([V.float(NaN), V.float(-0), V.float(1 / 3), V.int(-(2n ** 63n))]) },
+      { _tag: "SetRelationshipProperty", relId: 2n, key: "v", value: V.vector(Float64Array.of(1.5, -0)) },
+      { _tag: "CreateNode", id: 3n, labels: ["A", "B"], properties: V.properties({ "10": V.null, "2": V.binary(Uint8Array.of(1)) }) }
+    ]
+    // ~500 KiB of JSON: several of the tool's 64 KiB buffers, and lines written from both of its paths.
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const wal = yield* Wal.Wal
+      for (let i = 0; i < 2000; i++) yield* wal.commitTx(i % 50 === 0 ? unusual : [unusual[i % 4]!, { _tag: "DeleteNode", nodeId: BigInt(i) }])
+    })).pipe(Effect.provide(NodeWal.layer(WalConfig.enabled(dir, { syncMode: WalConfig.SyncMode.None() })))))
+    const streamed: Array<string> = []
+    await Effect.runPromise(Stream.runForEach(Replay.stream(dir), (tx) =>
+      Effect.sync(() => void streamed.push(`{"commit_lsn":"${tx.commitLsn}","events":${LoraJson.stringifyEvents(tx.events)}}\n`))
+    ).pipe(Effect.provide(NodeContext.layer)))
+    const printed = stdoutOf("replay", dir, "--jsonl")
+    expect(printed.length).toBeGreaterThan(256 * 1024)
+    expect(printed).toBe(streamed.join(""))
   })
 })
 

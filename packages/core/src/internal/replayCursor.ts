@@ -79,7 +79,13 @@ export class ReplayCursor<E> {
     this.assembler = new TransactionAssembler(fence)
   }
 
-  /** The next transactions, or `undefined` once the log is exhausted. */
+  /**
+   * The next transactions, or `undefined` once the log is exhausted. A pull
+   * reads at most one chunk (a fill, or a segment's first), so it may return
+   * none (a stretch of fenced or aborted records): a caller whose events
+   * point into storage it releases between pulls gets to release it at least
+   * once a chunk.
+   */
   readonly pull: Effect.Effect<Array<Transaction<E>> | undefined, ReplayError> = Effect.suspend(() => this.pullInto([]))
 
   /** The events of the transactions still open (see `TransactionAssembler.openEvents`). */
@@ -99,32 +105,38 @@ export class ReplayCursor<E> {
     }
   }
 
-  /** Decodes into `out` until it holds a batch, running I/O between steps as needed. */
-  private pullInto(out: Array<Transaction<E>>): Effect.Effect<Array<Transaction<E>> | undefined, ReplayError> {
-    const again = () => this.pullInto(out)
-    while (!this.done && out.length === 0) {
-      if (!this.reader.isOpen) {
-        if (this.index >= this.files.length) {
-          this.done = true
-          break
-        }
-        return Effect.flatMap(this.openSegment(this.files[this.index]!), again)
+  /**
+   * Decodes into `out` until it holds a batch, or until what one read
+   * brought in (`hasRead`) is decoded.
+   */
+  private pullInto(
+    out: Array<Transaction<E>>,
+    hasRead = false
+  ): Effect.Effect<Array<Transaction<E>> | undefined, ReplayError> {
+    const enough = out.length > 0 || hasRead
+    if (this.done) return Effect.succeed(out.length > 0 ? out : undefined)
+    if (!this.reader.isOpen) {
+      if (this.index >= this.files.length) {
+        this.done = true
+        return Effect.succeed(out.length > 0 ? out : undefined)
       }
-      const pause = this.decode(out)
-      if (typeof pause !== "string") return Effect.fail(pause)
-      switch (pause) {
-        case "BatchFull":
-          return Effect.succeed(out)
-        case "NeedBytes":
-          return Effect.flatMap(this.reader.fill(), again)
-        case "SegmentEnd":
-          this.index++
-          return Effect.flatMap(this.reader.close(), again)
-        case "RecordFailed":
-          return Effect.flatMap(this.stop(), again)
-      }
+      if (enough) return Effect.succeed(out)
+      return Effect.flatMap(this.openSegment(this.files[this.index]!), () => this.pullInto(out, true))
     }
-    return Effect.succeed(out.length > 0 ? out : undefined)
+    const pause = this.decode(out)
+    if (typeof pause !== "string") return Effect.fail(pause)
+    switch (pause) {
+      case "BatchFull":
+        return Effect.succeed(out)
+      case "NeedBytes":
+        if (out.length > 0 || hasRead) return Effect.succeed(out)
+        return Effect.flatMap(this.reader.fill(), () => this.pullInto(out, true))
+      case "SegmentEnd":
+        this.index++
+        return Effect.flatMap(this.reader.close(), () => this.pullInto(out, hasRead))
+      case "RecordFailed":
+        return Effect.flatMap(this.stop(), () => this.pullInto(out, hasRead))
+    }
   }
 
   /** Opens a segment and checks its header and base LSN. */

@@ -80,6 +80,8 @@ const payloadFault = (
     else if (payload.length > 0) return `${name} has unexpected payload`
     return undefined
   } catch (e) {
-    return e instanceof DecodeFailure ? e.message : `event codec failed: ${String(e)}`
+    // As in replay: only the codec's verdict on the bytes is damage; anything else is a defect.
+    if (!(e instanceof DecodeFailure)) throw e
+    return e.message
   }
 }

@@ -41,71 +41,87 @@ const SHORT_ESCAPES: ReadonlyArray<number | undefined> = Object.assign(new Array
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
 
-const EVENT_PREFIXES: ReadonlyArray<Uint8Array | undefined> = [
+/** Constant text as little-endian 32-bit words, copied a word at a time. */
+interface Fragment {
+  readonly words: Uint32Array
+  readonly length: number
+}
+
+const fragment = (text: string): Fragment => {
+  const bytes = new Uint8Array(Math.ceil(text.length / 4) * 4)
+  bytes.set(ascii(text))
+  const view = new DataView(bytes.buffer)
+  return {
+    words: Uint32Array.from({ length: bytes.length / 4 }, (_, i) => view.getUint32(i * 4, true)),
+    length: text.length
+  }
+}
+
+const EVENT_PREFIXES: ReadonlyArray<Fragment | undefined> = [
   undefined,
-  ascii(`{"type":"CreateNode","id":"`),
-  ascii(`{"type":"CreateRelationship","id":"`),
-  ascii(`{"type":"SetNodeProperty","node_id":"`),
-  ascii(`{"type":"RemoveNodeProperty","node_id":"`),
-  ascii(`{"type":"AddNodeLabel","node_id":"`),
-  ascii(`{"type":"RemoveNodeLabel","node_id":"`),
-  ascii(`{"type":"SetRelationshipProperty","rel_id":"`),
-  ascii(`{"type":"RemoveRelationshipProperty","rel_id":"`),
-  ascii(`{"type":"DeleteRelationship","rel_id":"`),
-  ascii(`{"type":"DeleteNode","node_id":"`),
-  ascii(`{"type":"DetachDeleteNode","node_id":"`),
-  ascii(`{"type":"Clear"}`)
+  fragment(`{"type":"CreateNode","id":"`),
+  fragment(`{"type":"CreateRelationship","id":"`),
+  fragment(`{"type":"SetNodeProperty","node_id":"`),
+  fragment(`{"type":"RemoveNodeProperty","node_id":"`),
+  fragment(`{"type":"AddNodeLabel","node_id":"`),
+  fragment(`{"type":"RemoveNodeLabel","node_id":"`),
+  fragment(`{"type":"SetRelationshipProperty","rel_id":"`),
+  fragment(`{"type":"RemoveRelationshipProperty","rel_id":"`),
+  fragment(`{"type":"DeleteRelationship","rel_id":"`),
+  fragment(`{"type":"DeleteNode","node_id":"`),
+  fragment(`{"type":"DetachDeleteNode","node_id":"`),
+  fragment(`{"type":"Clear"}`)
 ]
 
 const F = {
-  labels: ascii(`","labels":[`),
-  properties: ascii(`],"properties":`),
-  src: ascii(`","src":"`),
-  dst: ascii(`","dst":"`),
-  relType: ascii(`","rel_type":`),
-  relProperties: ascii(`,"properties":`),
-  key: ascii(`","key":`),
-  value: ascii(`,"value":`),
-  label: ascii(`","label":`),
-  idEnd: ascii(`"}`),
-  close: ascii(`}`),
-  null: ascii(`{"type":"Null"}`),
-  true: ascii(`{"type":"Bool","value":true}`),
-  false: ascii(`{"type":"Bool","value":false}`),
-  int: ascii(`{"type":"Int","value":"`),
-  float: ascii(`{"type":"Float","value":`),
-  bits: ascii(`,"bits":"`),
-  bitsEnd: ascii(`"}`),
-  string: ascii(`{"type":"String","value":`),
-  list: ascii(`{"type":"List","items":[`),
-  listEnd: ascii(`]}`),
-  map: ascii(`{"type":"Map","entries":`),
-  date: ascii(`{"type":"Date"`),
-  time: ascii(`{"type":"Time"`),
-  localTime: ascii(`{"type":"LocalTime"`),
-  dateTime: ascii(`{"type":"DateTime"`),
-  localDateTime: ascii(`{"type":"LocalDateTime"`),
-  year: ascii(`,"year":`),
-  month: ascii(`,"month":`),
-  day: ascii(`,"day":`),
-  hour: ascii(`,"hour":`),
-  minute: ascii(`,"minute":`),
-  second: ascii(`,"second":`),
-  nanosecond: ascii(`,"nanosecond":`),
-  offsetSeconds: ascii(`,"offset_seconds":`),
-  duration: ascii(`{"type":"Duration","months":"`),
-  days: ascii(`","days":"`),
-  seconds: ascii(`","seconds":"`),
-  nanoseconds: ascii(`","nanoseconds":"`),
-  point: ascii(`{"type":"Point","x":`),
-  y: ascii(`,"y":`),
-  z: ascii(`,"z":`),
-  zNull: ascii(`,"z":null`),
-  srid: ascii(`,"srid":`),
-  negativeZero: ascii(`"-0"`),
-  nan: ascii(`"NaN"`),
-  infinity: ascii(`"Infinity"`),
-  negativeInfinity: ascii(`"-Infinity"`)
+  labels: fragment(`","labels":[`),
+  properties: fragment(`],"properties":`),
+  src: fragment(`","src":"`),
+  dst: fragment(`","dst":"`),
+  relType: fragment(`","rel_type":`),
+  relProperties: fragment(`,"properties":`),
+  key: fragment(`","key":`),
+  value: fragment(`,"value":`),
+  label: fragment(`","label":`),
+  idEnd: fragment(`"}`),
+  close: fragment(`}`),
+  null: fragment(`{"type":"Null"}`),
+  true: fragment(`{"type":"Bool","value":true}`),
+  false: fragment(`{"type":"Bool","value":false}`),
+  int: fragment(`{"type":"Int","value":"`),
+  float: fragment(`{"type":"Float","value":`),
+  bits: fragment(`,"bits":"`),
+  bitsEnd: fragment(`"}`),
+  string: fragment(`{"type":"String","value":`),
+  list: fragment(`{"type":"List","items":[`),
+  listEnd: fragment(`]}`),
+  map: fragment(`{"type":"Map","entries":`),
+  date: fragment(`{"type":"Date"`),
+  time: fragment(`{"type":"Time"`),
+  localTime: fragment(`{"type":"LocalTime"`),
+  dateTime: fragment(`{"type":"DateTime"`),
+  localDateTime: fragment(`{"type":"LocalDateTime"`),
+  year: fragment(`,"year":`),
+  month: fragment(`,"month":`),
+  day: fragment(`,"day":`),
+  hour: fragment(`,"hour":`),
+  minute: fragment(`,"minute":`),
+  second: fragment(`,"second":`),
+  nanosecond: fragment(`,"nanosecond":`),
+  offsetSeconds: fragment(`,"offset_seconds":`),
+  duration: fragment(`{"type":"Duration","months":"`),
+  days: fragment(`","days":"`),
+  seconds: fragment(`","seconds":"`),
+  nanoseconds: fragment(`","nanoseconds":"`),
+  point: fragment(`{"type":"Point","x":`),
+  y: fragment(`,"y":`),
+  z: fragment(`,"z":`),
+  zNull: fragment(`,"z":null`),
+  srid: fragment(`,"srid":`),
+  negativeZero: fragment(`"-0"`),
+  nan: fragment(`"NaN"`),
+  infinity: fragment(`"Infinity"`),
+  negativeInfinity: fragment(`"-Infinity"`)
 } as const
 
 /**
@@ -175,7 +191,7 @@ class DirectWriter {
 
   /** CreateNode's labels. */
   private names(): void {
-    const count = this.count()
+    const count = this.length()
     for (let i = 0; i < count; i++) {
       if (i > 0) this.byte(COMMA)
       this.string()
@@ -184,7 +200,7 @@ class DirectWriter {
 
   /** A properties object; keys must rise strictly in byte order (a duplicate would collapse in the codec's map). */
   private entries(depth: number): void {
-    const count = this.count()
+    const count = this.length()
     this.byte(123)
     let previous = -1
     let previousLength = 0
@@ -234,7 +250,7 @@ class DirectWriter {
 
   private list(depth: number): void {
     if (depth >= MAX_DEPTH) notSure()
-    const count = this.count()
+    const count = this.length()
     this.put(F.list)
     for (let i = 0; i < count; i++) {
       if (i > 0) this.byte(COMMA)
@@ -403,10 +419,6 @@ class DirectWriter {
     return n
   }
 
-  private count(): number {
-    return this.length()
-  }
-
   private string(): void {
     this.stringOf(this.length())
   }
@@ -452,7 +464,13 @@ class DirectWriter {
   private unicode(from: number, start: number, n: number): void {
     this.out.length = from
     this.pos = start + n
-    const json = JSON.stringify(utf8.decode(this.src.subarray(start, start + n)))
+    let text: string
+    try {
+      text = utf8.decode(this.src.subarray(start, start + n))
+    } catch {
+      return notSure()
+    }
+    const json = JSON.stringify(text)
     this.out.reserve(json.length * 3)
     this.out.length += utf8Encoder.encodeInto(json, this.out.bytes.subarray(this.out.length)).written
   }
@@ -510,14 +528,15 @@ class DirectWriter {
     out.bytes[out.length++] = c
   }
 
-  private put(fragment: Uint8Array): void {
+  /** Writes whole words, up to 3 bytes past the fragment: room is reserved, and what follows overwrites them. */
+  private put(fragment: Fragment): void {
     const out = this.out
-    const n = fragment.length
-    if (out.length + n > out.bytes.length) out.reserve(n)
-    const b = out.bytes
+    const words = fragment.words
+    if (out.length + words.length * 4 > out.bytes.length) out.reserve(words.length * 4)
+    const view = out.view
     const o = out.length
-    for (let i = 0; i < n; i++) b[o + i] = fragment[i]!
-    out.length = o + n
+    for (let i = 0; i < words.length; i++) view.setUint32(o + i * 4, words[i]!, true)
+    out.length = o + fragment.length
   }
 }
 
@@ -578,7 +597,9 @@ export const jsonCodec = (texts: EventTexts, stringify: (event: MutationEvent) =
         direct.end = reader.end
         direct.event()
         reader.offset = direct.pos
-      } catch {
+      } catch (e) {
+        // Only doubt goes the codec's way: anything else (no memory left) is not about the bytes.
+        if (e !== NotSure) throw e
         fallbacks++
         out.length = at
         reader.offset = start

@@ -1,7 +1,7 @@
 import { Writer } from "../../Bytes.js"
 
 const COMMA = 44
-/** Text kept for open transactions is compacted once the buffer is this much past twice its size. */
+/** Text kept for open transactions is moved once the buffer is this much past twice its size. */
 const COMPACT_SLACK = 1 << 20
 
 /**
@@ -14,6 +14,8 @@ export class EventTexts {
   private starts: Int32Array = new Int32Array(1024)
   private ends: Int32Array = new Int32Array(1024)
   private slots = 0
+  /** The buffer's length at which open texts are next moved to the front. */
+  private compactAt = COMPACT_SLACK
 
   /** Opens the next slot at the end of the buffer; its text is appended to `bytes`. */
   open(): number {
@@ -41,26 +43,27 @@ export class EventTexts {
   }
 
   /**
-   * Drops every text but those of `open` transactions. Without any, the
-   * buffer starts over; otherwise their texts are moved to the front in new
-   * slots (rewritten in place) once the buffer is well past twice their
-   * size, so each byte is moved a bounded number of times on average.
+   * Drops every text but those of `open` transactions. Without any events
+   * open, the buffer starts over; otherwise the open texts are moved to the
+   * front in new slots (rewritten in place) once the buffer has grown past
+   * twice what the last move kept, so each byte is moved a bounded number of
+   * times on average, and the open events are walked only then.
    */
   release(open: Iterable<Array<number>>): void {
     const lists = Array.from(open)
-    let live = 0
-    let events = 0
-    for (const slots of lists) {
-      events += slots.length
-      for (const slot of slots) live += this.ends[slot]! + 1 - this.starts[slot]!
-    }
-    if (events === 0) {
+    if (lists.every((slots) => slots.length === 0)) {
       this.bytes.reset()
       this.slots = 0
-      return
+      this.compactAt = COMPACT_SLACK
+    } else if (this.bytes.length >= this.compactAt) {
+      this.compact(lists)
     }
-    if (this.bytes.length < 2 * live + COMPACT_SLACK) return
-    const moved = new Writer(live)
+  }
+
+  private compact(lists: ReadonlyArray<Array<number>>): void {
+    const moved = new Writer(COMPACT_SLACK)
+    let events = 0
+    for (const slots of lists) events += slots.length
     const starts = new Int32Array(Math.max(1024, events))
     const ends = new Int32Array(starts.length)
     let next = 0
@@ -78,6 +81,7 @@ export class EventTexts {
     this.starts = starts
     this.ends = ends
     this.slots = next
+    this.compactAt = 2 * moved.length + COMPACT_SLACK
   }
 }
 

@@ -17,7 +17,7 @@ export class OutputFailed extends Data.TaggedError("OutputFailed")<{ readonly me
 export class Output extends Context.Tag("@lora-wal/platform-node/Cli/Output")<Output, {
   /** Buffered: written once the buffer is full or on `flush`. */
   readonly out: (text: string) => Effect.Effect<void, BrokenPipe | OutputFailed>
-  /** UTF-8 bytes, buffered the same way; copied, so the caller may reuse them once this completes. */
+  /** UTF-8 bytes, which the caller may reuse once this completes (copied into the buffer, or written when large). */
   readonly outBytes: (bytes: Uint8Array) => Effect.Effect<void, BrokenPipe | OutputFailed>
   readonly flush: Effect.Effect<void, BrokenPipe | OutputFailed>
   readonly err: (text: string) => Effect.Effect<void>
@@ -104,9 +104,21 @@ export const layerProcess: Layer.Layer<Output> = Layer.sync(Output, () => {
     }
     return Effect.void
   }
+  /** Bytes too large to be worth a copy: what is buffered goes first, then they are written as they are. */
+  const writeDirect = (bytes: Uint8Array): Effect.Effect<void, BrokenPipe | OutputFailed> =>
+    Effect.zipRight(
+      flush,
+      Effect.async<void, BrokenPipe | OutputFailed>((resume) => {
+        if (failure !== undefined) return resume(Effect.fail(failure))
+        process.stdout.write(bytes, (e) => {
+          if (e !== null && e !== undefined) failure ??= outputError(e)
+          resume(failure === undefined ? Effect.void : Effect.fail(failure))
+        })
+      })
+    )
   return {
     out: (text) => encode(text, 0),
-    outBytes: (bytes) => copy(bytes, 0),
+    outBytes: (bytes) => (bytes.length >= BUFFER_BYTES / 2 ? writeDirect(bytes) : copy(bytes, 0)),
     flush,
     err: (text) => Effect.sync(() => void process.stderr.write(text)),
     errIsTerminal: process.stderr.isTTY === true
