@@ -1,6 +1,6 @@
 /**
  * The engine of `LoraJson.replayLines`: the refusing replay cursor over the
- * JSON codec, whose events are offsets of their JSON in one buffer. Each
+ * JSON codec, whose events are slots of their JSON in `EventTexts`. Each
  * committed transaction is written as a line into an output buffer handed
  * to the caller whenever it fills, and the JSON of what committed is then
  * dropped, so memory holds a read chunk, the open transactions' JSON and the
