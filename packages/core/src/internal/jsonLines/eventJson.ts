@@ -83,7 +83,7 @@ const F = {
   key: fragment(`","key":`),
   value: fragment(`,"value":`),
   label: fragment(`","label":`),
-  idEnd: fragment(`"}`),
+  quotedEnd: fragment(`"}`),
   close: fragment(`}`),
   null: fragment(`{"type":"Null"}`),
   true: fragment(`{"type":"Bool","value":true}`),
@@ -138,6 +138,7 @@ class DirectWriter {
 
   constructor(readonly out: Writer) {}
 
+  /** One event, from its tag to its last field. */
   event(): void {
     const tag = this.u8()
     const prefix = EVENT_PREFIXES[tag] ?? notSure()
@@ -185,7 +186,7 @@ class DirectWriter {
       case 10:
       case 11:
         this.u64()
-        return this.put(F.idEnd)
+        return this.put(F.quotedEnd)
     }
   }
 
@@ -229,7 +230,7 @@ class DirectWriter {
       case 2:
         this.put(F.int)
         this.i64()
-        return this.put(F.idEnd)
+        return this.put(F.quotedEnd)
       case 3:
         return this.float()
       case 4:
@@ -328,7 +329,7 @@ class DirectWriter {
     this.i64()
     this.put(F.nanoseconds)
     this.i64()
-    this.put(F.idEnd)
+    this.put(F.quotedEnd)
   }
 
   private point(): void {
