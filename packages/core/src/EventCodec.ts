@@ -28,7 +28,11 @@ export interface EventCodec<E> {
   readonly magic: Uint8Array
   /** Appends one event; throws `EncodeFailure` for a value it cannot carry. */
   readonly write: (writer: Writer, event: E) => void
-  /** Reads one event; throws `DecodeFailure` for bytes it cannot accept. */
+  /**
+   * Reads one event; throws `DecodeFailure` for bytes it cannot accept.
+   * Anything else it throws is taken for a bug: replay and open stop with it
+   * as a defect rather than treat the record as damage (and truncate there).
+   */
   readonly read: (reader: Reader) => E
 }
 
