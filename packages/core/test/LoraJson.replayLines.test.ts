@@ -1,10 +1,8 @@
-import * as Path from "@effect/platform/Path"
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitraries, MemoryFileSystem } from "@lora-wal/testkit"
+import { Arbitraries } from "@lora-wal/testkit"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as fc from "effect/FastCheck"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { DecodeFailure, Writer } from "../src/Bytes.js"
 import * as EventCodec from "../src/EventCodec.js"
@@ -17,7 +15,6 @@ import type { PropertyValue } from "../src/PropertyValue.js"
 import * as V from "../src/PropertyValue.js"
 import * as Replay from "../src/Replay.js"
 import { buildLog, logAction } from "./logActions.js"
-import type { LogBuilder } from "./logBuilder.js"
 
 const oneEvent = (event: MutationEvent): string => LoraJson.stringifyEvents([event]).slice(1, -1)
 
@@ -164,19 +161,6 @@ describe("the JSON codec", () => {
   })
 })
 
-const withLog = (log: LogBuilder, tail: Uint8Array) => {
-  const state = new MemoryFileSystem.MemoryState()
-  const files = log.files()
-  files.forEach(([name, bytes], i) => {
-    const last = i === files.length - 1
-    const written = new Uint8Array(bytes.length + (last ? tail.length : 0))
-    written.set(bytes)
-    if (last) written.set(tail, bytes.length)
-    state.write(`/log/${name}`, written)
-  })
-  return Layer.provideMerge(MemoryFileSystem.layerWith(state), Path.layer)
-}
-
 /** The lines as a library user would write them from `Replay.stream`. */
 const linesOf = (transactions: ReadonlyArray<Replay.Transaction<MutationEvent>>): string =>
   transactions.map((tx) => `{"commit_lsn":"${tx.commitLsn}","events":${LoraJson.stringifyEvents(tx.events)}}\n`).join("")
@@ -190,7 +174,7 @@ describe("LoraJson.replayLines", () => {
         fc.nat({ max: 120 }),
         fc.integer({ min: 1, max: 400 }),
         async (actions, tail, fence, chunkBytes) => {
-          const layer = withLog(buildLog(actions), tail)
+          const layer = buildLog(actions).layer(tail)
           const streamed: Array<Replay.Transaction<MutationEvent>> = []
           const expected = await Effect.runPromiseExit(
             Stream.runForEach(Replay.stream("/log", { fence: BigInt(fence), chunkBytes }), (tx) => Effect.sync(() => void streamed.push(tx)))
@@ -229,7 +213,7 @@ describe("LoraJson.replayLines", () => {
       const summary = yield* LoraJson.replayLines("/log", {
         chunkBytes: 4096,
         onLines: (bytes) => Effect.sync(() => void handed.push(new TextDecoder().decode(bytes)))
-      }).pipe(Effect.provide(withLog(log, new Uint8Array(0))))
+      }).pipe(Effect.provide(log.layer()))
       expect(handed.join("")).toBe(linesOf(log.committed.map((tx) => ({ ...tx, beginLsn: tx.beginLsn as never, commitLsn: tx.commitLsn as never }))))
       expect(handed.length).toBeGreaterThan(1)
       expect(summary.maxLsn).toBe(log.nextLsn - 1n)
@@ -267,7 +251,7 @@ describe("LoraJson.replayLines", () => {
           expect(batch).toEqual([])
           empty++
         }
-      })).pipe(Effect.provide(withLog(log, new Uint8Array(0))))
+      })).pipe(Effect.provide(log.layer()))
       // The caller had control back after every read, with nothing to print.
       expect(reads).toBeGreaterThan(10)
       expect(pulls).toBeGreaterThanOrEqual(reads)

@@ -1,6 +1,3 @@
-import * as Layer from "effect/Layer"
-import * as Path from "@effect/platform/Path"
-import { MemoryFileSystem } from "@lora-wal/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -10,24 +7,13 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Replay from "../src/Replay.js"
 import { buildLog as build, logAction as action } from "./logActions.js"
-import type { LogBuilder } from "./logBuilder.js"
-
-const withLog = (log: LogBuilder, tail: Uint8Array) => {
-  const state = new MemoryFileSystem.MemoryState()
-  const files = log.files()
-  files.forEach(([name, bytes], i) => {
-    const last = i === files.length - 1
-    state.write(`/log/${name}`, last ? Uint8Array.of(...bytes, ...tail) : bytes)
-  })
-  return MemoryFileSystem.layerWith(state)
-}
 
 describe("replay properties", () => {
   it("collected replay returns exactly the committed transactions, in commit order", () =>
     fc.assert(
       fc.asyncProperty(fc.array(action, { maxLength: 40 }), fc.uint8Array({ maxLength: 30 }), async (actions, tail) => {
         const log = build(actions)
-        const outcome = await Effect.runPromise(Replay.replayDir("/log").pipe(Effect.provide(Layer.provideMerge(withLog(log, tail), Path.layer))))
+        const outcome = await Effect.runPromise(Replay.replayDir("/log").pipe(Effect.provide(log.layer(tail))))
         expect(outcome.committedEvents).toEqual(log.committed.flatMap((t) => t.events))
         expect(Option.isSome(outcome.tornTail)).toBe(tail.length > 0)
       }),
@@ -44,12 +30,12 @@ describe("replay properties", () => {
         async (actions, tail, fenceRaw, chunkBytes) => {
           const log = build(actions)
           const fence = BigInt(fenceRaw)
-          const layer = withLog(log, tail)
+          const layer = log.layer(tail)
           const collected = await Effect.runPromiseExit(
-            Replay.replayDir("/log", { fence }).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+            Replay.replayDir("/log", { fence }).pipe(Effect.provide(layer))
           )
           const streamed = await Effect.runPromiseExit(
-            Stream.runCollect(Replay.stream("/log", { fence, chunkBytes })).pipe(Effect.provide(Layer.provideMerge(layer, Path.layer)))
+            Stream.runCollect(Replay.stream("/log", { fence, chunkBytes })).pipe(Effect.provide(layer))
           )
           if (Exit.isSuccess(collected)) {
             expect(Exit.isSuccess(streamed)).toBe(true)

@@ -1,5 +1,8 @@
-import { Writer } from "../src/Bytes.js"
+import * as Path from "@effect/platform/Path"
+import { MemoryFileSystem } from "@lora-wal/testkit"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import { Writer } from "../src/Bytes.js"
 import * as LoraCodec from "../src/LoraCodec.js"
 import { unsafeMake as lsn } from "../src/Lsn.js"
 import type { MutationEvent } from "../src/MutationEvent.js"
@@ -85,5 +88,19 @@ export class LogBuilder {
 
   files(): Array<readonly [string, Uint8Array]> {
     return this.segments.map(({ name, writer }) => [name, writer.written.slice()] as const)
+  }
+
+  /** The log under `/log` on a memory disk (with `tail` after the newest segment's records), and Path. */
+  layer(tail: Uint8Array = new Uint8Array(0)) {
+    const state = new MemoryFileSystem.MemoryState()
+    const files = this.files()
+    files.forEach(([name, bytes], i) => {
+      const last = i === files.length - 1
+      const written = new Uint8Array(bytes.length + (last ? tail.length : 0))
+      written.set(bytes)
+      if (last) written.set(tail, bytes.length)
+      state.write(`/log/${name}`, written)
+    })
+    return Layer.provideMerge(MemoryFileSystem.layerWith(state), Path.layer)
   }
 }

@@ -113,14 +113,10 @@ export class ReplayCursor<E> {
     out: Array<Transaction<E>>,
     hasRead = false
   ): Effect.Effect<Array<Transaction<E>> | undefined, ReplayError> {
-    const enough = out.length > 0 || hasRead
+    if (!this.reader.isOpen && this.index >= this.files.length) this.done = true
     if (this.done) return Effect.succeed(out.length > 0 ? out : undefined)
     if (!this.reader.isOpen) {
-      if (this.index >= this.files.length) {
-        this.done = true
-        return Effect.succeed(out.length > 0 ? out : undefined)
-      }
-      if (enough) return Effect.succeed(out)
+      if (out.length > 0 || hasRead) return Effect.succeed(out)
       return Effect.flatMap(this.openSegment(this.files[this.index]!), () => this.pullInto(out, true))
     }
     const pause = this.decode(out)

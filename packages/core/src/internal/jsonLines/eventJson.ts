@@ -20,7 +20,8 @@ const notSure = (): never => {
   throw NotSure
 }
 
-const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))
+/** The bytes of ASCII text. */
+export const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))
 
 const QUOTE = 34
 const BACKSLASH = 92

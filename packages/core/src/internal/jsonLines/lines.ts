@@ -13,14 +13,14 @@ import { Writer } from "../../Bytes.js"
 import type { MutationEvent } from "../../MutationEvent.js"
 import * as Replay from "../../Replay.js"
 import type { Corruption, ReplayError } from "../../WalError.js"
-import { jsonCodec } from "./eventJson.js"
+import { ascii, jsonCodec } from "./eventJson.js"
 import { EventTexts } from "./eventTexts.js"
 
 /** Output handed over at about this size (a line larger than it is handed over whole). */
 const OUTPUT_BYTES = 64 * 1024
-const LINE_START = Uint8Array.from(`{"commit_lsn":"`, (c) => c.charCodeAt(0))
-const EVENTS_START = Uint8Array.from(`","events":[`, (c) => c.charCodeAt(0))
-const LINE_END = Uint8Array.from(`]}\n`, (c) => c.charCodeAt(0))
+const LINE_START = ascii(`{"commit_lsn":"`)
+const EVENTS_START = ascii(`","events":[`)
+const LINE_END = ascii(`]}\n`)
 
 /** What the caller does with each filled output buffer, valid until its effect completes. */
 export interface LinesHandler<E, R> {
