@@ -147,14 +147,20 @@ const bin = path.resolve(import.meta.dirname, "../packages/platform-node/bin/lor
 /** Reports the process's peak RSS on stderr as it exits. */
 const rssReporter = "data:text/javascript,process.on('exit',()=>process.stderr.write(JSON.stringify({maxRssBytes:process.resourceUsage().maxRSS*1024})))"
 
-/** `lora-wal replay --jsonl` over the log, its lines counted as they arrive through a pipe. */
-const runCli = (v8Flags) =>
+/**
+ * `lora-wal replay --jsonl` over the log: `cli` writes to /dev/null (the tool's own speed, as the
+ * library's replay discards its events), `cli-pipe` through a pipe whose lines this process counts
+ * (a reader on the same two cores: what piping the tool into another program costs).
+ */
+const runCli = (v8Flags, piped) =>
   new Promise((resolve, reject) => {
     const start = performance.now()
-    const child = spawn(process.execPath, [...v8Flags, "--import", rssReporter, bin, "replay", dir, "--jsonl"], { stdio: ["ignore", "pipe", "pipe"] })
+    const devNull = piped ? undefined : fs.openSync("/dev/null", "w")
+    const child = spawn(process.execPath, [...v8Flags, "--import", rssReporter, bin, "replay", dir, "--jsonl"], { stdio: ["ignore", piped ? "pipe" : devNull, "pipe"] })
+    if (devNull !== undefined) fs.closeSync(devNull)
     let lines = 0
     let stderr = ""
-    child.stdout.on("data", (chunk) => {
+    child.stdout?.on("data", (chunk) => {
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++
     })
     child.stderr.setEncoding("utf8").on("data", (text) => (stderr += text))
@@ -162,13 +168,13 @@ const runCli = (v8Flags) =>
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`lora-wal replay --jsonl exited ${code}: ${stderr}`))
       const { maxRssBytes } = JSON.parse(stderr.slice(stderr.lastIndexOf("{")))
-      resolve({ seconds: (performance.now() - start) / 1000, events: lines * txEvents, maxRssBytes })
+      resolve({ seconds: (performance.now() - start) / 1000, events: piped ? lines * txEvents : undefined, maxRssBytes })
     })
   })
 
 const run = (mode, v8Flags, extra = []) =>
-  mode === "cli"
-    ? runCli(v8Flags)
+  mode === "cli" || mode === "cli-pipe"
+    ? runCli(v8Flags, mode === "cli-pipe")
     : JSON.parse(execFileSync(process.execPath, [...v8Flags, import.meta.filename, "--child", mode, "--dir", dir, "--crc", args.crc, ...extra], { encoding: "utf8" }))
 
 const mb = written / (1024 * 1024)
@@ -177,17 +183,19 @@ const settings = [["", []], ...(args["semi-space"] ? [[`.semi${args["semi-space"
 const forms = args.modes.split(",").flatMap((mode) => mode === "collect" ? ["collect", "ceiling"] : [mode])
 for (const [suffix, v8Flags] of settings) {
   // The executable sets its own heap (stream-bounded is the library under those settings): no semi-space variant of them.
-  for (const mode of suffix === "" ? forms : forms.filter((f) => f !== "cli" && f !== "stream-bounded")) {
+  for (const mode of suffix === "" ? forms : forms.filter((f) => !f.startsWith("cli") && f !== "stream-bounded")) {
     const extra = mode === "ceiling" ? ["--events", String(results[`collect${suffix}`].events)] : []
     // Three fresh processes per form; the median one is reported.
     const r = [await run(mode, v8Flags, extra), await run(mode, v8Flags, extra), await run(mode, v8Flags, extra)].sort((a, b) => a.seconds - b.seconds)[1]
+    // The tool's lines are not counted when it writes to /dev/null: the log's events, as another form counted them.
+    const events = r.events ?? Object.values(results).find((other) => other.form !== "ceiling")?.events ?? null
     results[`${mode}${suffix}`] = {
       form: mode,
       flags: v8Flags.join(" "),
       seconds: Number(r.seconds.toFixed(3)),
-      events: r.events,
+      events,
       mbPerSecond: Number((mb / r.seconds).toFixed(1)),
-      eventsPerSecond: Math.round(r.events / r.seconds),
+      eventsPerSecond: events === null ? null : Math.round(events / r.seconds),
       peakRssMiB: Number((r.maxRssBytes / (1024 * 1024)).toFixed(1)),
       baselineRssMiB: r.baselineRssBytes === undefined ? null : Number((r.baselineRssBytes / (1024 * 1024)).toFixed(1))
     }
@@ -198,7 +206,9 @@ const describe = (r) => {
   const what = r.form === "ceiling"
     ? `building and keeping the ${r.events} events of the ${size} log as objects, nothing read (the collected form's ceiling)`
     : r.form === "cli"
-    ? `lora-wal replay --jsonl of a ${size} log, its lines read through a pipe (start-up included)`
+    ? `lora-wal replay --jsonl of a ${size} log to /dev/null (start-up included)`
+    : r.form === "cli-pipe"
+    ? `lora-wal replay --jsonl of a ${size} log, its lines read through a pipe by another process (start-up included)`
     : r.form === "stream-bounded"
     ? `streaming replay of a ${size} log under the executable's heap settings (${EXECUTABLE_HEAP_FLAGS.join(" ")})`
     : `${r.form === "stream" ? "streaming" : "collected"} replay of a ${size} log`

@@ -34,6 +34,12 @@ export interface EventCodec<E> {
    * as a defect rather than treat the record as damage (and truncate there).
    */
   readonly read: (reader: Reader) => E
+  /**
+   * Reads a whole `MutationBatch` payload, `bytes[start..end]`, when the
+   * codec has it at hand (transcoded ahead): what `read` event by event
+   * would give for those bytes, or `undefined` to be read that way.
+   */
+  readonly readBatch?: ((bytes: Uint8Array, start: number, end: number) => Array<E> | undefined) | undefined
 }
 
 /**
@@ -47,12 +53,13 @@ export const make = <E>(options: {
   readonly magic: string | Uint8Array
   readonly write: (writer: Writer, event: E) => void
   readonly read: (reader: Reader) => E
+  readonly readBatch?: ((bytes: Uint8Array, start: number, end: number) => Array<E> | undefined) | undefined
 }): EventCodec<E> => {
   const magic = typeof options.magic === "string"
     ? Uint8Array.from(options.magic, (c) => c.charCodeAt(0))
     : options.magic
   if (magic.length !== 4) throw new TypeError(`an event codec's magic must be 4 bytes, got ${magic.length}`)
-  return { magic, write: options.write, read: options.read }
+  return { magic, write: options.write, read: options.read, readBatch: options.readBatch }
 }
 
 /**
@@ -187,6 +194,8 @@ export const decodeBatchIn = <E>(
   end: number,
   view?: DataView
 ): Array<E> => {
+  const ready = codec.readBatch?.(bytes, start, end)
+  if (ready !== undefined) return ready
   const reader = openPayload(codec as EventCodec<unknown>, bytes, start, end, view)
   const count = reader.count("WAL event")
   // Grown as events are read, not sized from the count: a corrupt count fails before it costs memory.

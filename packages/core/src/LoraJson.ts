@@ -439,6 +439,33 @@ export const parseEvents = (line: string): Either.Either<ReadonlyArray<MutationE
  */
 export interface ReplayLinesOptions<E, R> extends Replay.ReadOptions {
   readonly onLines: (lines: Uint8Array) => Effect.Effect<void, E, R>
+  /** Batches transcoded by another thread (`TranscodeAhead`); without it, replay transcodes every batch itself. */
+  readonly prepared?: PreparedBatches | undefined
+}
+
+/**
+ * One `MutationBatch` payload as JSON, from another thread: each event's
+ * text followed by a comma, `ends[i]` the offset of event i's comma.
+ *
+ * @since 0.1.0
+ * @category replay
+ */
+export interface PreparedBatch {
+  readonly texts: Uint8Array
+  readonly ends: ArrayLike<number>
+}
+
+/**
+ * Where {@link replayLines} looks for a batch's JSON before transcoding it:
+ * `take` is asked once for each `MutationBatch` payload, in log order, and
+ * returns the JSON of the payload `bytes[start..end]` only if that is what
+ * these very bytes transcode to (`TranscodeAhead.consumer` compares them).
+ *
+ * @since 0.1.0
+ * @category replay
+ */
+export interface PreparedBatches {
+  readonly take: (bytes: Uint8Array, start: number, end: number) => PreparedBatch | undefined
 }
 
 /**

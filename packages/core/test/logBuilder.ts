@@ -90,17 +90,22 @@ export class LogBuilder {
     return this.segments.map(({ name, writer }) => [name, writer.written.slice()] as const)
   }
 
+  /** The files, with `tail` after the newest segment's records. */
+  filesWithTail(tail: Uint8Array): Array<readonly [string, Uint8Array]> {
+    const files = this.files()
+    return files.map(([name, bytes], i) => {
+      if (i < files.length - 1) return [name, bytes] as const
+      const written = new Uint8Array(bytes.length + tail.length)
+      written.set(bytes)
+      written.set(tail, bytes.length)
+      return [name, written] as const
+    })
+  }
+
   /** The log under `/log` on a memory disk (with `tail` after the newest segment's records), and Path. */
   layer(tail: Uint8Array = new Uint8Array(0)) {
     const state = new MemoryFileSystem.MemoryState()
-    const files = this.files()
-    files.forEach(([name, bytes], i) => {
-      const last = i === files.length - 1
-      const written = new Uint8Array(bytes.length + (last ? tail.length : 0))
-      written.set(bytes)
-      if (last) written.set(tail, bytes.length)
-      state.write(`/log/${name}`, written)
-    })
+    for (const [name, bytes] of this.filesWithTail(tail)) state.write(`/log/${name}`, bytes)
     return Layer.provideMerge(MemoryFileSystem.layerWith(state), Path.layer)
   }
 }

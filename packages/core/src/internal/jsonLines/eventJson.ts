@@ -8,11 +8,12 @@
  * are always the codec's: the direct path only has to be right about what it
  * writes.
  */
-import type { Reader, Writer } from "../../Bytes.js"
+import { DecodeFailure, type Reader, type Writer } from "../../Bytes.js"
 import * as EventCodec from "../../EventCodec.js"
 import * as LoraCodec from "../../LoraCodec.js"
+import type { PreparedBatch, PreparedBatches } from "../../LoraJson.js"
 import type { MutationEvent } from "../../MutationEvent.js"
-import type { EventTexts } from "./eventTexts.js"
+import { EventTexts } from "./eventTexts.js"
 
 const NotSure: unique symbol = Symbol("NotSure")
 
@@ -579,7 +580,11 @@ export interface JsonCodec {
  * for what the direct path is not sure of; a payload the LoraDB codec
  * refuses fails here with the same `DecodeFailure`.
  */
-export const jsonCodec = (texts: EventTexts, stringify: (event: MutationEvent) => string): JsonCodec => {
+export const jsonCodec = (
+  texts: EventTexts,
+  stringify: (event: MutationEvent) => string,
+  prepared?: PreparedBatches
+): JsonCodec => {
   const out = texts.bytes
   const direct = new DirectWriter(out)
   let fallbacks = 0
@@ -611,7 +616,48 @@ export const jsonCodec = (texts: EventTexts, stringify: (event: MutationEvent) =
       }
       texts.close(slot)
       return slot
+    },
+    readBatch: prepared === undefined ? undefined : (bytes, start, end) => {
+      const batch = prepared.take(bytes, start, end)
+      return batch === undefined ? undefined : texts.appendRun(batch.texts, batch.ends)
     }
   })
   return { codec, fallbacks: () => fallbacks }
+}
+
+const Unprintable: unique symbol = Symbol("Unprintable")
+
+/**
+ * Transcodes `MutationBatch` payloads as the JSON codec does during replay,
+ * for work done ahead of it: the batch's texts (valid until the next call),
+ * or `undefined` where the codec refuses the bytes or `stringify` cannot
+ * print an event (replay then does that batch itself).
+ */
+export const batchTranscoder = (
+  stringify: (event: MutationEvent) => string | undefined
+): (bytes: Uint8Array, start: number, end: number) => PreparedBatch | undefined => {
+  const texts = new EventTexts()
+  const { codec } = jsonCodec(texts, (event) => {
+    const json = stringify(event)
+    if (json === undefined) throw Unprintable
+    return json
+  })
+  let ends = new Int32Array(256)
+  let view: DataView = new DataView(new ArrayBuffer(0))
+  return (bytes, start, end) => {
+    texts.clear()
+    if (view.buffer !== bytes.buffer || view.byteOffset !== bytes.byteOffset || view.byteLength !== bytes.byteLength) {
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    }
+    let slots: Array<number>
+    try {
+      slots = EventCodec.decodeBatchIn(codec, bytes, start, end, view)
+    } catch (e) {
+      if (e instanceof DecodeFailure || e === Unprintable) return undefined
+      throw e
+    }
+    if (slots.length > ends.length) ends = new Int32Array(slots.length * 2)
+    for (let i = 0; i < slots.length; i++) ends[i] = texts.end(slots[i]!)
+    return { texts: texts.bytes.written, ends: ends.subarray(0, slots.length) }
+  }
 }

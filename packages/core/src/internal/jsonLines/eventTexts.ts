@@ -33,6 +33,32 @@ export class EventTexts {
     this.bytes.u8(COMMA)
   }
 
+  /**
+   * Appends a run of texts, each followed by its comma (`ends[i]` the offset
+   * of text i's), in new slots. The run lands at its own alignment, so a run
+   * from shared memory is copied a word at a time (slots need not touch).
+   */
+  appendRun(run: Uint8Array, ends: ArrayLike<number>): Array<number> {
+    this.bytes.reserve(run.length + 7)
+    const base = this.bytes.length + ((run.byteOffset - this.bytes.length) & 7)
+    this.bytes.length = base
+    this.bytes.raw(run)
+    const slots = new Array<number>(ends.length)
+    while (this.slots + ends.length > this.starts.length) {
+      this.starts = grown(this.starts, this.slots)
+      this.ends = grown(this.ends, this.slots)
+    }
+    let start = base
+    for (let i = 0; i < ends.length; i++) {
+      const slot = this.slots++
+      this.starts[slot] = start
+      this.ends[slot] = base + ends[i]!
+      start = base + ends[i]! + 1
+      slots[i] = slot
+    }
+    return slots
+  }
+
   start(slot: number): number {
     return this.starts[slot]!
   }
@@ -51,13 +77,15 @@ export class EventTexts {
    */
   release(open: Iterable<Array<number>>): void {
     const lists = Array.from(open)
-    if (lists.every((slots) => slots.length === 0)) {
-      this.bytes.reset()
-      this.slots = 0
-      this.compactAt = COMPACT_SLACK
-    } else if (this.bytes.length >= this.compactAt) {
-      this.compact(lists)
-    }
+    if (lists.every((slots) => slots.length === 0)) this.clear()
+    else if (this.bytes.length >= this.compactAt) this.compact(lists)
+  }
+
+  /** Drops every text. */
+  clear(): void {
+    this.bytes.reset()
+    this.slots = 0
+    this.compactAt = COMPACT_SLACK
   }
 
   private compact(lists: ReadonlyArray<Array<number>>): void {

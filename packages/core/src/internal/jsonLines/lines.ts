@@ -10,6 +10,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import { Writer } from "../../Bytes.js"
+import type { PreparedBatches } from "../../LoraJson.js"
 import type { MutationEvent } from "../../MutationEvent.js"
 import * as Replay from "../../Replay.js"
 import type { Corruption, ReplayError } from "../../WalError.js"
@@ -35,12 +36,12 @@ export interface LinesHandler<E, R> {
 export const replayLines = <E, R>(
   dir: string,
   stringify: (event: MutationEvent) => string,
-  options: Replay.ReadOptions & LinesHandler<E, R>
+  options: Replay.ReadOptions & LinesHandler<E, R> & { readonly prepared?: PreparedBatches | undefined }
 ): Effect.Effect<Replay.Summary, ReplayError | Corruption | E, FileSystem.FileSystem | Path.Path | R> =>
   Effect.scoped(Effect.suspend(() => {
     const texts = new EventTexts()
     const output = new Writer(OUTPUT_BYTES)
-    const { codec } = jsonCodec(texts, stringify)
+    const { codec } = jsonCodec(texts, stringify, options.prepared)
     const handOver = Effect.suspend(() => Effect.map(options.onLines(output.written), () => output.reset()))
     /** The events' texts with the commas between them (each text's own comma, but the last). */
     const eventsLength = (slots: ReadonlyArray<number>): number => {

@@ -22,6 +22,8 @@ import {
   usage
 } from "./common.js"
 import { Output } from "./output.js"
+import { setStreamingHeapFlags } from "../heapFlags.js"
+import { transcodeThread } from "./transcodeThread.js"
 
 const tornTailLine = (outcome: Replay.Outcome<unknown>) =>
   Option.match(outcome.tornTail, {
@@ -73,13 +75,14 @@ const replayLines = (dir: string, input: string, fence: bigint) =>
   Effect.gen(function*() {
     const output = yield* Output
     const onProgress = yield* progress("replay")
-    yield* LoraJson.replayLines(dir, { fence, onProgress, onLines: output.outBytes }).pipe(
+    const prepared = yield* transcodeThread(dir, { onOnline: setStreamingHeapFlags })
+    yield* LoraJson.replayLines(dir, { fence, onProgress, onLines: output.outBytes, prepared }).pipe(
       Effect.catchIf(
         (e): e is WalError.ReplayError | WalError.Corruption => WalError.isWalError(e),
         (e) => Effect.fail(failed(describeError(e, input)))
       )
     )
-  })
+  }).pipe(Effect.scoped)
 
 export const replayCommand = Command.make(
   "replay",
