@@ -8,10 +8,11 @@
 // `--tx-events N` writes N events per transaction (one MutationBatch record of
 // ~60 B an event) when generating; `--crc portable` replays with the core's
 // TypeScript CRC instead of the Node layers' (zlib's from 256 B).
-// `--modes cli` runs `lora-wal replay DIR --jsonl` (one line per transaction,
-// read by this process through a pipe) and reports its peak RSS the same way;
-// `--modes stream-bounded` is the streaming replay under the heap settings the
-// executable sets for itself (bin.ts), so the two compare within one memory bound.
+// `--modes cli` runs `lora-wal replay DIR --jsonl` (one line per transaction)
+// with its output to /dev/null, `cli-pipe` the same read by this process through
+// a pipe, and both report peak RSS the same way; `--modes stream-bounded` is the
+// streaming replay under the heap settings the executable sets for itself
+// (internal/heapFlags.ts), so the two compare within one memory bound too.
 //   node scripts/bench-replay.mjs [--mb 200] [--dir DIR] [--keep] [--semi-space N] [--tx-events 10] [--crc node|portable]
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -68,7 +69,7 @@ if (args.child === "ceiling") {
   process.exit(0)
 }
 
-/** What `lora-wal`'s bin.ts sets before it loads the tool (STREAMING_HEAP_FLAGS there). */
+/** What `lora-wal` sets before it loads the tool (STREAMING_HEAP_FLAGS in internal/heapFlags.ts). */
 const EXECUTABLE_HEAP_FLAGS = ["--semi-space-growth-factor=1", "--heap-growing-percent=20"]
 
 if (args.child) {

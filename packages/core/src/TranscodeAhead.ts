@@ -59,9 +59,9 @@ export const make = (): Ring => makeRing(DEFAULT_RING)
 
 /**
  * The replay's side of a ring, to pass as `prepared` to
- * `LoraJson.replayLines`. `equals` compares the ring's copy of a payload
- * with the replay's bytes `[start, end)` (natively where the platform can:
- * Node's `Buffer.compare`).
+ * `LoraJson.replayLines`, one replay per consumer. `equals` compares the
+ * ring's copy of a payload with the replay's bytes `[start, end)`
+ * (natively where the platform can: Node's `Buffer.compare`).
  *
  * @since 0.1.0
  * @category models
@@ -74,6 +74,11 @@ export interface Consumer extends PreparedBatches {
 }
 
 /**
+ * The replay's side of `ring`, made before the thread starts: it counts
+ * the batches replay asks for (the thread counts the same way), and hands
+ * over an entry only for the ordinal replay is at and only if `equals`
+ * finds the ring's copy of the payload identical to replay's bytes.
+ *
  * @since 0.1.0
  * @category constructors
  */

@@ -108,6 +108,21 @@ describe("TranscodeAhead", () => {
       expect(ahead.text).not.toContain(`"eve"`)
       expect(consumer.stats()).toEqual({ asked: 4, taken: 3 })
     }))
+
+  it.effect("leaves a batch too long for a slot to the replay, and still takes the batches after it", () =>
+    Effect.gen(function*() {
+      const log = new LogBuilder()
+      for (let i = 0; i < 5; i++) log.commitTx([person(`a${i}`)])
+      log.commitTx([person("x".repeat(8192))])
+      for (let i = 0; i < 5; i++) log.commitTx([person(`b${i}`)])
+      const files = log.files()
+      const ring = makeRing({ slots: 16, slotBytes: 4096, slotWords: 256 })
+      TranscodeAhead.transcode(ring, files.map(([name]) => `/log/${name}`), opener(files))
+      const consumer = TranscodeAhead.consumer(ring, equals)
+      const ahead = yield* printed(log, new Uint8Array(0), {}, consumer)
+      expect(ahead.text).toBe((yield* printed(log, new Uint8Array(0), {})).text)
+      expect(consumer.stats()).toEqual({ asked: 11, taken: 10 })
+    }))
 })
 
 describe("the ring", () => {
