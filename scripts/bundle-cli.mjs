@@ -8,6 +8,7 @@
 // as a peer dependency. fs-ext stays outside (a native module, optional). The
 // licences of the bundled packages are written next to it.
 //   node scripts/bundle-cli.mjs
+import * as crypto from "node:crypto"
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -17,7 +18,12 @@ const dist = path.join(root, "packages/platform-node/dist")
 // In dist/internal/, as the module it replaces (internal/version.js) reads ../../package.json.
 const outfile = path.join(dist, "internal/main.bundle.js")
 
+// One id for the two bundles below: the tool starts a transcoding thread only of its own build
+// (a thread from another build might transcode differently; see internal/cli/transcodeThread.ts).
+const define = { "process.env.LORA_WAL_BUILD": JSON.stringify(crypto.randomUUID()) }
+
 const result = await esbuild.build({
+  define,
   entryPoints: [path.join(dist, "main.js")],
   outfile,
   bundle: true,
@@ -36,6 +42,7 @@ const result = await esbuild.build({
 // its own: it loads nothing of Effect's runtime or the CLI, ~60 KB where the modules it imports
 // would cost the thread ~35 MiB of RSS. It runs only code of this repository.
 await esbuild.build({
+  define,
   entryPoints: [path.join(dist, "internal/transcodeWorker.js")],
   outfile: path.join(dist, "internal/transcodeWorker.bundle.js"),
   bundle: true,

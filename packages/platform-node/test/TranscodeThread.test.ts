@@ -111,6 +111,17 @@ describe("replay --jsonl with a transcoding thread", () => {
       expect(yield* transcodeThread(dir, { file: undefined })).toBeUndefined()
     }).pipe(Effect.scoped))
 
+  it.effect("a thread that cannot start, or dies starting, leaves the replay to do the work", () =>
+    Effect.gen(function*() {
+      const dir = nodePlatform.freshDir()
+      writeLog(dir, 10)
+      expect(yield* transcodeThread(dir, { file: new URL("http://localhost/thread.js") })).toBeUndefined()
+      const dead = yield* transcodeThread(dir, { file: new URL("./no-such-thread.js", workerFile) })
+      const plain = yield* linesOf(dir)
+      expect((yield* linesOf(dir, dead)).text).toBe(plain.text)
+      expect(dead!.stats().taken).toBe(0)
+    }).pipe(Effect.scoped))
+
   it("the executable prints the library's lines, and refuses damage after the same lines", async () => {
     const dir = nodePlatform.freshDir()
     writeLog(dir, 10)
@@ -125,6 +136,25 @@ describe("replay --jsonl with a transcoding thread", () => {
     expect(damaged.status).toBe(1)
     expect(damaged.stdout).toBe(plain.text)
     expect(damaged.stderr).toMatch(/^lora-wal: .*0000000003\.wal.*\n$/)
+  })
+
+  it("the executable ignores a FIFO named as a segment, as replay does, and under an address-space limit runs on one thread", async () => {
+    const dir = nodePlatform.freshDir()
+    writeLog(dir, 10)
+    const expected = (await Effect.runPromise(linesOf(dir))).text
+    // Opening a FIFO blocks until a writer comes: the thread must never be given one.
+    spawnSync("mkfifo", [path.join(dir, Segment.fileName(99n as Segment.SegmentId))])
+    const run = (prefix: string) =>
+      spawnSync("bash", ["-c", `${prefix}"${process.execPath}" "${bin}" replay "${dir}" --jsonl`], {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+        timeout: 60_000
+      })
+    for (const prefix of ["", "ulimit -v 1500000; "]) {
+      const result = run(prefix)
+      expect(result.status).toBe(0)
+      expect(result.stdout).toBe(expected)
+    }
   })
 
   it("a stopped ring lets a thread waiting for room finish on its own", async () => {

@@ -14,11 +14,17 @@
 import type { PreparedBatch, PreparedBatches } from "../../LoraJson.js"
 import type { Ring } from "../../TranscodeAhead.js"
 
-/** Control words: slots published, slots released, the replay's ordinal, stop flag. */
+/**
+ * Control words: slots published, slots released, the replay's ordinal, the
+ * stop flag, and a count the replay bumps whenever it releases a slot or
+ * stops, which is what a waiting producer waits on (read before it checks,
+ * so no wake-up is lost between its check and its wait).
+ */
 const PUBLISHED = 0
 const RELEASED = 1
 const REPLAY_AT = 2
 const STOP = 3
+const WAKE = 4
 const CONTROL_BYTES = 64
 
 /**
@@ -132,10 +138,10 @@ export class RingProducer {
   /** Waits until the replay has released the slot to be filled next; false once it stops the ring. */
   private waitForSlot(): boolean {
     for (;;) {
+      const wake = Atomics.load(this.control, WAKE)
       if (this.stopped) return false
-      const released = Atomics.load(this.control, RELEASED)
-      if (this.published - released < this.slots.length) return true
-      Atomics.wait(this.control, RELEASED, released)
+      if (this.published - Atomics.load(this.control, RELEASED) < this.slots.length) return true
+      Atomics.wait(this.control, WAKE, wake)
     }
   }
 
@@ -205,7 +211,7 @@ export class RingConsumer implements PreparedBatches {
   /** Tells the producer to stop, waking it if it waits for a slot. */
   stop(): void {
     Atomics.store(this.control, STOP, 1)
-    Atomics.notify(this.control, RELEASED)
+    this.wake()
   }
 
   private open(): Slot | undefined {
@@ -220,6 +226,11 @@ export class RingConsumer implements PreparedBatches {
   private release(): void {
     this.slot = undefined
     Atomics.store(this.control, RELEASED, ++this.released)
-    Atomics.notify(this.control, RELEASED)
+    this.wake()
+  }
+
+  private wake(): void {
+    Atomics.add(this.control, WAKE, 1)
+    Atomics.notify(this.control, WAKE)
   }
 }

@@ -22,20 +22,47 @@ export const builtWorker = (): URL | undefined =>
   [new URL("./transcodeWorker.bundle.js", import.meta.url), new URL("../transcodeWorker.bundle.js", import.meta.url)]
     .find((url) => fs.existsSync(url))
 
-/** The segment files replay will read, oldest first, and their total size; undefined when the directory cannot be listed. */
+/**
+ * The segment files replay will read, oldest first (regular files, as
+ * replay lists them: opening a FIFO would block the thread for good), and
+ * their total size; undefined when the directory cannot be listed.
+ */
 const segmentFiles = (dir: string): { readonly files: Array<string>; readonly bytes: number } | undefined => {
   try {
     const found = fs.readdirSync(dir).flatMap((name) => {
       const id = Segment.parseFileName(name)
-      return id === undefined ? [] : [{ id, file: path.join(dir, name) }]
+      if (id === undefined) return []
+      const file = path.join(dir, name)
+      const info = fs.statSync(file)
+      return info.isFile() ? [{ id, file, size: info.size }] : []
     }).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    let bytes = 0
-    for (const { file } of found) bytes += fs.statSync(file).size
-    return { files: found.map(({ file }) => file), bytes }
+    return { files: found.map(({ file }) => file), bytes: found.reduce((n, { size }) => n + size, 0) }
   } catch {
     return undefined
   }
 }
+
+/**
+ * Whether the process runs under a finite address-space limit (`ulimit
+ * -v`): V8 reserves a new isolate's address space up front and aborts the
+ * whole process when it cannot, which a thread that only saves work must
+ * never cause. Linux says so in /proc; elsewhere no limit is assumed.
+ */
+const addressSpaceLimited = (): boolean => {
+  try {
+    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max address space"))
+    return line !== undefined && !/^Max address space\s+unlimited/.test(line)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Which build a bundle belongs to (`scripts/bundle-cli.mjs` writes the same
+ * id into the tool's bundle and the thread's): a thread from another build
+ * might transcode differently, so it does nothing.
+ */
+const BUILD = process.env["LORA_WAL_BUILD"]
 
 /**
  * Threads get a young generation of 1 MiB and an old one of 8 (they hold
@@ -63,15 +90,24 @@ export const transcodeThread = (
   Effect.suspend(() => {
     const file = "file" in options ? options.file : builtWorker()
     const log = segmentFiles(dir)
-    if (file === undefined || log === undefined || log.bytes < MIN_LOG_BYTES || os.availableParallelism() < 2) {
+    if (
+      file === undefined || log === undefined || log.bytes < MIN_LOG_BYTES || os.availableParallelism() < 2 ||
+      addressSpaceLimited()
+    ) {
       return Effect.succeed(undefined)
     }
     const ring = TranscodeAhead.make()
     const consumer = TranscodeAhead.consumer(ring, (copy, bytes, start, end) =>
       Buffer.prototype.compare.call(bytes, copy, 0, copy.length, start, end) === 0)
     return Effect.acquireRelease(
-      Effect.async<Worker>((resume) => {
-        const worker = new Worker(file, { workerData: { ring, files: log.files }, resourceLimits: THREAD_HEAP })
+      Effect.async<Worker | undefined>((resume) => {
+        let worker: Worker
+        try {
+          worker = new Worker(file, { workerData: { ring, files: log.files, build: BUILD }, resourceLimits: THREAD_HEAP })
+        } catch {
+          // No thread to be had (a process or thread limit): replay does the work itself.
+          return resume(Effect.succeed(undefined))
+        }
         worker.unref()
         worker.on("error", () => {})
         // Replay starts once the thread runs and `onOnline` has set the heap flags again: the young
@@ -89,9 +125,9 @@ export const transcodeThread = (
         worker.once("exit", start)
       }),
       (worker) =>
-        Effect.promise(() => {
+        Effect.promise(async () => {
           consumer.stop()
-          return worker.terminate()
+          await worker?.terminate()
         })
-    ).pipe(Effect.as(consumer))
+    ).pipe(Effect.map((worker) => (worker === undefined ? undefined : consumer)))
   })
