@@ -439,7 +439,12 @@ export const parseEvents = (line: string): Either.Either<ReadonlyArray<MutationE
  */
 export interface ReplayLinesOptions<E, R> extends Replay.ReadOptions {
   readonly onLines: (lines: Uint8Array) => Effect.Effect<void, E, R>
-  /** Batches transcoded by another thread (`TranscodeAhead`); without it, replay transcodes every batch itself. */
+  /**
+   * Batches transcoded by another thread (`TranscodeAhead`); without it,
+   * replay transcodes every batch itself.
+   *
+   * @internal
+   */
   readonly prepared?: PreparedBatches | undefined
 }
 
@@ -447,8 +452,7 @@ export interface ReplayLinesOptions<E, R> extends Replay.ReadOptions {
  * One `MutationBatch` payload as JSON, from another thread: each event's
  * text followed by a comma, `ends[i]` the offset of event i's comma.
  *
- * @since 0.1.0
- * @category replay
+ * @internal
  */
 export interface PreparedBatch {
   readonly texts: Uint8Array
@@ -460,9 +464,9 @@ export interface PreparedBatch {
  * `take` is asked once for each `MutationBatch` payload, in log order, and
  * returns the JSON of the payload `bytes[start..end]` only if that is what
  * these very bytes transcode to (`TranscodeAhead.consumer` compares them).
+ * What it returns is valid until the next `take` (the thread reuses it).
  *
- * @since 0.1.0
- * @category replay
+ * @internal
  */
 export interface PreparedBatches {
   readonly take: (bytes: Uint8Array, start: number, end: number) => PreparedBatch | undefined

@@ -15,7 +15,11 @@
  * SharedArrayBuffer and Atomics are used (the thread blocks in
  * `Atomics.wait` when the ring is full; the replay never blocks).
  *
- * @since 0.1.0
+ * Internal for now: `lora-wal replay --jsonl` is its one user, and its
+ * thread ships only as the executable's bundle (a thread from another
+ * build might transcode differently).
+ *
+ * @internal
  */
 import type { PreparedBatches } from "./LoraJson.js"
 import { transcodeAhead } from "./internal/jsonLines/aheadProducer.js"
@@ -25,8 +29,7 @@ import { DEFAULT_RING, makeRing, RingConsumer } from "./internal/jsonLines/ahead
  * Shared memory between the replay and the transcoding thread, and its
  * geometry; it crosses threads as `workerData` or in a message.
  *
- * @since 0.1.0
- * @category models
+ * @internal
  */
 export interface Ring {
   readonly buffer: SharedArrayBuffer
@@ -39,8 +42,7 @@ export interface Ring {
  * A segment file open for blocking reads on the transcoding thread: `read`
  * returns how many bytes it put at `offset`, 0 at the file's end.
  *
- * @since 0.1.0
- * @category models
+ * @internal
  */
 export interface BlockingFile {
   readonly read: (into: Uint8Array, offset: number, length: number, position: number) => number
@@ -52,8 +54,7 @@ export interface BlockingFile {
  * enough lead for the thread on a log of 10-event transactions, in memory
  * a streaming replay can spare.
  *
- * @since 0.1.0
- * @category constructors
+ * @internal
  */
 export const make = (): Ring => makeRing(DEFAULT_RING)
 
@@ -63,8 +64,7 @@ export const make = (): Ring => makeRing(DEFAULT_RING)
  * ring's copy of a payload with the replay's bytes `[start, end)`
  * (natively where the platform can: Node's `Buffer.compare`).
  *
- * @since 0.1.0
- * @category models
+ * @internal
  */
 export interface Consumer extends PreparedBatches {
   /** Tells the thread to stop (it returns from `transcode`), waking it if it waits for room. */
@@ -79,8 +79,7 @@ export interface Consumer extends PreparedBatches {
  * over an entry only for the ordinal replay is at and only if `equals`
  * finds the ring's copy of the payload identical to replay's bytes.
  *
- * @since 0.1.0
- * @category constructors
+ * @internal
  */
 export const consumer = (
   ring: Ring,
@@ -101,8 +100,7 @@ export const consumer = (
  * stops the consumer. `open` returns `undefined` for a file it cannot open
  * (the replay meets that itself).
  *
- * @since 0.1.0
- * @category transcoding
+ * @internal
  */
 export const transcode = (
   ring: Ring,

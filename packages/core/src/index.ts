@@ -147,15 +147,6 @@ export * as ReplayReport from "./ReplayReport.js"
  */
 export * as Segment from "./Segment.js"
 /**
- * `LoraJson.replayLines` over two cores: a thread transcodes batches into a
- * shared ring ahead of the replay, which takes only the JSON of bytes it
- * read itself.
- *
- * @since 0.1.0
- * @category replay
- */
-export * as TranscodeAhead from "./TranscodeAhead.js"
-/**
  * Checks a log directory at rest and names every problem in it, each with
  * its file, offset and what opening the log would do about it.
  *

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as fc from "effect/FastCheck"
 import { makeRing, RingConsumer, RingProducer } from "../src/internal/jsonLines/aheadRing.js"
 import * as LoraJson from "../src/LoraJson.js"
@@ -58,8 +57,9 @@ const person = (name: string): MutationEvent => ({
 })
 
 describe("TranscodeAhead", () => {
-  it("replayLines prints the same lines and fails the same way with the ring as without, on any log", () =>
-    fc.assert(
+  it("replayLines prints the same lines and ends the same way with the ring as without, on any log", async () => {
+    let taken = 0
+    await fc.assert(
       fc.asyncProperty(
         fc.array(logAction, { maxLength: 40 }),
         fc.uint8Array({ maxLength: 30 }),
@@ -72,13 +72,15 @@ describe("TranscodeAhead", () => {
           const plain = await Effect.runPromise(printed(log, tail, options))
           const ahead = await Effect.runPromise(printed(log, tail, options, consumer))
           expect(ahead.text).toBe(plain.text)
-          if (Exit.isSuccess(plain.exit)) expect(Exit.isSuccess(ahead.exit)).toBe(true)
-          else expect(ahead.exit).toEqual(plain.exit)
-          expect(consumer.stats().taken).toBeLessThanOrEqual(consumer.stats().asked)
+          expect(ahead.exit).toEqual(plain.exit)
+          taken += consumer.stats().taken
         }
       ),
       { numRuns: 200 }
-    ))
+    )
+    // The runs went through the ring, not around it.
+    expect(taken).toBeGreaterThan(100)
+  })
 
   it.effect("takes every batch the thread transcoded from the same bytes", () =>
     Effect.gen(function*() {
@@ -165,7 +167,8 @@ describe("the ring", () => {
   })
 
   it("a stopped ring turns the producer away", () => {
-    const ring = makeRing({ slots: 1, slotBytes: 64, slotWords: 16 })
+    // Two slots, one published: the add below has room, so a regression fails here instead of waiting.
+    const ring = makeRing({ slots: 2, slotBytes: 64, slotWords: 16 })
     const producer = new RingProducer(ring)
     expect(producer.add(0, payload(20), payload(20), [19])).toBe(true)
     producer.publish()

@@ -6,11 +6,14 @@
  * checks): the replay checks everything itself and takes only entries whose
  * bytes are the ones it reads.
  */
+import type { MutationEvent } from "../../MutationEvent.js"
 import * as Fast from "../loraJsonFast.js"
 import type { BlockingFile, Ring } from "../../TranscodeAhead.js"
 import { RingProducer } from "./aheadRing.js"
 import { batchTranscoder } from "./eventJson.js"
 
+// The format's numbers (FORMAT.md), repeated so that the thread's bundle holds no module that
+// builds Schemas or Brands as it loads (Segment's and WalRecord's do): its memory is replay's.
 const HEADER_BYTES = 32
 const FRAME_MIN = 25
 const PAYLOAD_AT = 21
@@ -18,7 +21,7 @@ const KIND_MUTATION_BATCH = 6
 const READ_BYTES = 256 * 1024
 
 /** One event as `LoraJson.stringifyEvents` prints it, or `undefined` where that needs the Schema. */
-const stringifyEvent = (event: Parameters<typeof Fast.writeEvents>[0]) => Fast.writeEvents([event])?.slice(1, -1)
+const stringifyEvent = (event: MutationEvent) => Fast.writeEvents([event])?.slice(1, -1)
 
 /** A segment file's frames through one buffer that never grows: longer frames are skipped, not read. */
 class FrameReader {

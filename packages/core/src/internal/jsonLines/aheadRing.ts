@@ -42,6 +42,7 @@ const align8 = (n: number): number => (n + 7) & ~7
 /** 16 slots of 64 KiB of bytes and 4096 words (1.3 MiB). */
 export const DEFAULT_RING = { slots: 16, slotBytes: 64 * 1024, slotWords: 4 * 1024 } as const
 
+/** A ring of `geometry`, zeroed but for the replay's ordinal (-1: it has asked for nothing yet). */
 export const makeRing = (geometry: Omit<Ring, "buffer"> = DEFAULT_RING): Ring => {
   const buffer = new SharedArrayBuffer(CONTROL_BYTES + geometry.slots * (geometry.slotWords * 4 + geometry.slotBytes))
   new Int32Array(buffer, 0, CONTROL_BYTES / 4)[REPLAY_AT] = -1

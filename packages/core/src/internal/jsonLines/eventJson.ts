@@ -616,12 +616,14 @@ export const jsonCodec = (
       }
       texts.close(slot)
       return slot
-    },
-    readBatch: prepared === undefined ? undefined : (bytes, start, end) => {
-      const batch = prepared.take(bytes, start, end)
-      return batch === undefined ? undefined : texts.appendRun(batch.texts, batch.ends)
     }
   })
+  if (prepared !== undefined) {
+    EventCodec.withBatchReader(codec, (bytes, start, end) => {
+      const batch = prepared.take(bytes, start, end)
+      return batch === undefined ? undefined : texts.appendRun(batch.texts, batch.ends)
+    })
+  }
   return { codec, fallbacks: () => fallbacks }
 }
 

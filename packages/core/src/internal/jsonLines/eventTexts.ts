@@ -19,10 +19,7 @@ export class EventTexts {
 
   /** Opens the next slot at the end of the buffer; its text is appended to `bytes`. */
   open(): number {
-    if (this.slots === this.starts.length) {
-      this.starts = grown(this.starts, this.slots)
-      this.ends = grown(this.ends, this.slots)
-    }
+    this.roomForSlots(1)
     this.starts[this.slots] = this.bytes.length
     return this.slots++
   }
@@ -44,10 +41,7 @@ export class EventTexts {
     this.bytes.length = base
     this.bytes.raw(run)
     const slots = new Array<number>(ends.length)
-    while (this.slots + ends.length > this.starts.length) {
-      this.starts = grown(this.starts, this.slots)
-      this.ends = grown(this.ends, this.slots)
-    }
+    this.roomForSlots(ends.length)
     let start = base
     for (let i = 0; i < ends.length; i++) {
       const slot = this.slots++
@@ -57,6 +51,13 @@ export class EventTexts {
       slots[i] = slot
     }
     return slots
+  }
+
+  private roomForSlots(n: number): void {
+    while (this.slots + n > this.starts.length) {
+      this.starts = grown(this.starts, this.slots)
+      this.ends = grown(this.ends, this.slots)
+    }
   }
 
   start(slot: number): number {

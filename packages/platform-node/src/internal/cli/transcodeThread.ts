@@ -71,24 +71,61 @@ const BUILD = process.env["LORA_WAL_BUILD"]
  */
 const THREAD_HEAP = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 }
 
+/** A running thread, and the error that ended it if one did (it only ever costs speed: logged at debug level). */
+interface Thread {
+  readonly worker: Worker
+  failure: unknown
+}
+
+/**
+ * Starts a thread and waits until it runs: `undefined` when none can be
+ * started (a process or thread limit) or it ends first. `onOnline` runs
+ * once a thread was created, before replay goes on.
+ */
+const startThread = (file: URL, workerData: unknown, onOnline: (() => void) | undefined): Effect.Effect<Thread | undefined> =>
+  Effect.async((resume) => {
+    let worker: Worker
+    try {
+      worker = new Worker(file, { workerData, resourceLimits: THREAD_HEAP })
+    } catch {
+      return resume(Effect.succeed(undefined))
+    }
+    worker.unref()
+    const thread: Thread = { worker, failure: undefined }
+    // Without a listener, the thread's error would be the process's uncaught exception.
+    worker.on("error", (e) => void (thread.failure ??= e))
+    let settled = false
+    const settle = (running: Thread | undefined) => {
+      if (settled) return
+      settled = true
+      resume(Effect.sync(() => {
+        onOnline?.()
+        return running
+      }))
+    }
+    worker.once("online", () => settle(thread))
+    worker.once("exit", () => settle(undefined))
+  })
+
 /**
  * A second thread transcoding `dir`'s batches ahead of `replay --jsonl`,
  * for the scope: the consumer to pass as `prepared`, or `undefined` where a
- * thread would not pay (one core, a small log, no built thread). The thread
- * only ever saves work: if it fails or falls behind, replay does the work
- * itself and prints the same bytes, so its errors are not reported.
+ * thread would not pay or could do harm (one core, a small log, an
+ * address-space limit, no thread of this build). The thread only ever
+ * saves work: if it fails or falls behind, replay does the work itself and
+ * prints the same bytes, so its errors are only logged at debug level.
  */
 export const transcodeThread = (
   dir: string,
   options: {
-    /** The thread's module (`builtWorker()` by default). */
+    /** The thread's module: by default the build's, when the tool runs from its bundle (`BUILD`). */
     readonly file?: URL | undefined
-    /** Called once the thread runs: starting a thread puts V8's flags back to their start-up values (`heapFlags.ts`). */
-    readonly onOnline?: () => void
+    /** Runs once a thread was created: creating one puts V8's flags back to their start-up values (`heapFlags.ts`). */
+    readonly onOnline?: (() => void) | undefined
   } = {}
 ): Effect.Effect<TranscodeAhead.Consumer | undefined, never, Scope.Scope> =>
   Effect.suspend(() => {
-    const file = "file" in options ? options.file : builtWorker()
+    const file = "file" in options ? options.file : BUILD === undefined ? undefined : builtWorker()
     const log = segmentFiles(dir)
     if (
       file === undefined || log === undefined || log.bytes < MIN_LOG_BYTES || os.availableParallelism() < 2 ||
@@ -100,34 +137,13 @@ export const transcodeThread = (
     const consumer = TranscodeAhead.consumer(ring, (copy, bytes, start, end) =>
       Buffer.prototype.compare.call(bytes, copy, 0, copy.length, start, end) === 0)
     return Effect.acquireRelease(
-      Effect.async<Worker | undefined>((resume) => {
-        let worker: Worker
-        try {
-          worker = new Worker(file, { workerData: { ring, files: log.files, build: BUILD }, resourceLimits: THREAD_HEAP })
-        } catch {
-          // No thread to be had (a process or thread limit): replay does the work itself.
-          return resume(Effect.succeed(undefined))
-        }
-        worker.unref()
-        worker.on("error", () => {})
-        // Replay starts once the thread runs and `onOnline` has set the heap flags again: the young
-        // generation replay would grow meanwhile stays grown (4 MiB instead of 2 under the tool's).
-        let started = false
-        const start = () => {
-          if (started) return
-          started = true
-          resume(Effect.succeed(worker))
-        }
-        worker.once("online", () => {
-          options.onOnline?.()
-          start()
-        })
-        worker.once("exit", start)
-      }),
-      (worker) =>
-        Effect.promise(async () => {
-          consumer.stop()
-          await worker?.terminate()
-        })
-    ).pipe(Effect.map((worker) => (worker === undefined ? undefined : consumer)))
+      startThread(file, { ring, files: log.files, build: BUILD }, options.onOnline),
+      (thread) =>
+        thread === undefined ? Effect.void : Effect.sync(() => consumer.stop()).pipe(
+          Effect.zipRight(Effect.promise(() => thread.worker.terminate())),
+          Effect.zipRight(
+            thread.failure === undefined ? Effect.void : Effect.logDebug("lora-wal: the transcoding thread ended", thread.failure)
+          )
+        )
+    ).pipe(Effect.map((thread) => (thread === undefined ? undefined : consumer)))
   })
