@@ -14,7 +14,7 @@ import type { MutationEvent } from "../src/MutationEvent.js"
 import type { PropertyValue } from "../src/PropertyValue.js"
 import * as V from "../src/PropertyValue.js"
 import * as Replay from "../src/Replay.js"
-import { buildLog, logAction } from "./logActions.js"
+import { buildLog, replayCase } from "./logActions.js"
 
 const oneEvent = (event: MutationEvent): string => LoraJson.stringifyEvents([event]).slice(1, -1)
 
@@ -168,34 +168,28 @@ const linesOf = (transactions: ReadonlyArray<Replay.Transaction<MutationEvent>>)
 describe("LoraJson.replayLines", () => {
   it("prints the lines of Replay.stream's transactions, and fails where it fails after the same lines", () =>
     fc.assert(
-      fc.asyncProperty(
-        fc.array(logAction, { maxLength: 40 }),
-        fc.uint8Array({ maxLength: 30 }),
-        fc.nat({ max: 120 }),
-        fc.integer({ min: 1, max: 400 }),
-        async (actions, tail, fence, chunkBytes) => {
-          const layer = buildLog(actions).layer(tail)
-          const streamed: Array<Replay.Transaction<MutationEvent>> = []
-          const expected = await Effect.runPromiseExit(
-            Stream.runForEach(Replay.stream("/log", { fence: BigInt(fence), chunkBytes }), (tx) => Effect.sync(() => void streamed.push(tx)))
-              .pipe(Effect.provide(layer))
-          )
-          let printed = ""
-          const handed: Array<string> = []
-          const actual = await Effect.runPromiseExit(
-            LoraJson.replayLines("/log", {
-              fence: BigInt(fence),
-              chunkBytes,
-              onLines: (bytes) => Effect.sync(() => void handed.push(new TextDecoder().decode(bytes)))
-            }).pipe(Effect.provide(layer))
-          )
-          printed = handed.join("")
-          expect(printed).toBe(linesOf(streamed))
-          for (const piece of handed) expect(piece.endsWith("\n")).toBe(true)
-          if (Exit.isSuccess(expected)) expect(Exit.isSuccess(actual)).toBe(true)
-          else expect(Exit.mapBoth(actual, { onFailure: (e) => e, onSuccess: () => undefined })).toEqual(expected)
-        }
-      ),
+      fc.asyncProperty(replayCase, async ({ actions, chunkBytes, fence, tail }) => {
+        const layer = buildLog(actions).layer(tail)
+        const streamed: Array<Replay.Transaction<MutationEvent>> = []
+        const expected = await Effect.runPromiseExit(
+          Stream.runForEach(Replay.stream("/log", { fence: BigInt(fence), chunkBytes }), (tx) => Effect.sync(() => void streamed.push(tx)))
+            .pipe(Effect.provide(layer))
+        )
+        let printed = ""
+        const handed: Array<string> = []
+        const actual = await Effect.runPromiseExit(
+          LoraJson.replayLines("/log", {
+            fence: BigInt(fence),
+            chunkBytes,
+            onLines: (bytes) => Effect.sync(() => void handed.push(new TextDecoder().decode(bytes)))
+          }).pipe(Effect.provide(layer))
+        )
+        printed = handed.join("")
+        expect(printed).toBe(linesOf(streamed))
+        for (const piece of handed) expect(piece.endsWith("\n")).toBe(true)
+        if (Exit.isSuccess(expected)) expect(Exit.isSuccess(actual)).toBe(true)
+        else expect(Exit.mapBoth(actual, { onFailure: (e) => e, onSuccess: () => undefined })).toEqual(expected)
+      }),
       { numRuns: 300 }
     ))
 

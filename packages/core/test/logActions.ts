@@ -51,3 +51,11 @@ export const buildLog = (actions: ReadonlyArray<LogAction>, log: LogBuilder = ne
   }
   return log
 }
+
+/** A random log read back: its actions, bytes after its newest segment's records, a fence and a read chunk size. */
+export const replayCase = fc.record({
+  actions: fc.array(logAction, { maxLength: 40 }),
+  tail: fc.uint8Array({ maxLength: 30 }),
+  fence: fc.nat({ max: 120 }),
+  chunkBytes: fc.integer({ min: 1, max: 400 })
+})
