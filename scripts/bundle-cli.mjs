@@ -39,7 +39,7 @@ const result = await esbuild.build({
 })
 
 // The thread that transcodes ahead of `replay --jsonl` (internal/cli/transcodeThread.ts), on
-// its own: it loads nothing of Effect's runtime or the CLI, ~60 KB where the modules it imports
+// its own: it loads nothing of Effect's runtime or the CLI, ~57 KB where the modules it imports
 // would cost the thread ~35 MiB of RSS. It runs only code of this repository.
 await esbuild.build({
   define,

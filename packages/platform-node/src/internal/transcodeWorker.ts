@@ -1,7 +1,7 @@
 /**
  * The thread that transcodes a log's batches ahead of `lora-wal replay
  * --jsonl` (see `cli/transcodeThread.ts`). Bundled on its own at build time
- * (`transcodeWorker.bundle.js`, ~60 KB), since every module a thread loads
+ * (`transcodeWorker.bundle.js`, ~57 KB), since every module a thread loads
  * is RSS the replay's memory bound pays for. `process.env.LORA_WAL_BUILD`
  * is the build's id, written into this bundle and the tool's at build time.
  */
