@@ -74,10 +74,10 @@ export interface Consumer extends PreparedBatches {
 }
 
 /**
- * The replay's side of `ring`, made before the thread starts: it counts
- * the batches replay asks for (the thread counts the same way), and hands
- * over an entry only for the ordinal replay is at and only if `equals`
- * finds the ring's copy of the payload identical to replay's bytes.
+ * The replay's side of `ring`: it counts the batches replay asks for (the
+ * thread counts the same way), and hands over an entry only for the
+ * ordinal replay is at and only if `equals` finds the ring's copy of the
+ * payload identical to replay's bytes.
  *
  * @internal
  */
