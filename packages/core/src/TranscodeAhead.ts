@@ -84,14 +84,7 @@ export interface Consumer extends PreparedBatches {
 export const consumer = (
   ring: Ring,
   equals: (ringCopy: Uint8Array, bytes: Uint8Array, start: number, end: number) => boolean
-): Consumer => {
-  const ringConsumer = new RingConsumer(ring, equals)
-  return {
-    take: (bytes, start, end) => ringConsumer.take(bytes, start, end),
-    stop: () => ringConsumer.stop(),
-    stats: () => ({ asked: ringConsumer.asked, taken: ringConsumer.taken })
-  }
-}
+): Consumer => new RingConsumer(ring, equals)
 
 /**
  * The transcoding thread's body: reads `files` (the log's segment files,

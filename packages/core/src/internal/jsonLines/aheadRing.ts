@@ -11,8 +11,8 @@
  *
  * Only SharedArrayBuffer and Atomics: the thread itself is the platform's.
  */
-import type { PreparedBatch, PreparedBatches } from "../../LoraJson.js"
-import type { Ring } from "../../TranscodeAhead.js"
+import type { PreparedBatch } from "../../LoraJson.js"
+import type { Consumer, Ring } from "../../TranscodeAhead.js"
 
 /**
  * Control words: slots published, slots released, the replay's ordinal, the
@@ -157,7 +157,7 @@ export class RingProducer {
  * each payload's ordinal counted as it asks. `equals` compares the entry's
  * bytes with the replay's (natively where the platform can).
  */
-export class RingConsumer implements PreparedBatches {
+export class RingConsumer implements Consumer {
   private readonly control: Int32Array
   private readonly slots: ReadonlyArray<Slot>
   private ordinal = -1
@@ -166,9 +166,8 @@ export class RingConsumer implements PreparedBatches {
   private slot: Slot | undefined = undefined
   private words = 0
   private wordsEnd = 0
-  /** Batches asked for, and taken from the ring. */
-  asked = 0
-  taken = 0
+  /** Batches taken from the ring (asked for: `ordinal + 1`). */
+  private taken = 0
 
   constructor(
     ring: Ring,
@@ -180,7 +179,6 @@ export class RingConsumer implements PreparedBatches {
 
   take(bytes: Uint8Array, start: number, end: number): PreparedBatch | undefined {
     const ordinal = ++this.ordinal
-    this.asked++
     Atomics.store(this.control, REPLAY_AT, ordinal)
     for (;;) {
       const slot = this.slot ?? this.open()
@@ -207,6 +205,10 @@ export class RingConsumer implements PreparedBatches {
         ends: slot.words.subarray(w + ENTRY_WORDS, w + ENTRY_WORDS + events)
       }
     }
+  }
+
+  stats(): { readonly asked: number; readonly taken: number } {
+    return { asked: this.ordinal + 1, taken: this.taken }
   }
 
   /** Tells the producer to stop, waking it if it waits for a slot. */
